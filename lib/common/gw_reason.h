@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef GW_REASON_H
+#define GW_REASON_H
+
+#include <stdint.h>
+
+/*
+ * Every drop and every deny has exactly one reason from this table. The
+ * X-macro generates the enum, the name strings (used in EVE events, gwctl,
+ * telemetry and replay summaries) and sizes the per-worker counter arrays
+ * (VPP's error counters). Names are stable API: never rename, only append.
+ *
+ * Later issues append their reasons (dns_not_allowed, dot, doh, doq,
+ * name_ip_mismatch, nat_exhausted, quarantined, ...) here.
+ */
+#define GW_REASON_MAP(X)                                                       \
+	X(UNCLASSIFIED, "unclassified",                                        \
+	  "no rule decided the flow (default deny)")                           \
+	X(FQDN_NOT_ALLOWED, "fqdn_not_allowed",                                \
+	  "name not in the role's allow_fqdns")                                \
+	X(C2_SIGNATURE, "c2_signature", "name matched a C2 signature")         \
+	X(NO_SNI, "no_sni", "TLS ClientHello without server_name")             \
+	X(IP_LITERAL, "ip_literal", "SNI or Host is an IP address literal")    \
+	X(NOT_TLS, "not_tls", "payload on a TLS port is not a ClientHello")    \
+	X(NOT_HTTP, "not_http", "payload on an HTTP port is not HTTP/1.x")     \
+	X(NOT_TLS_OR_HTTP, "not_tls_or_http",                                  \
+	  "payload on a name-checked port is neither TLS nor HTTP")            \
+	X(METHOD_NOT_ALLOWED, "method_not_allowed",                            \
+	  "HTTP method not in the role's allow_methods")                       \
+	X(CIDR_NOT_ALLOWED, "cidr_not_allowed",                                \
+	  "destination address not in the role's allow_cidrs")                 \
+	X(PORT_NOT_ALLOWED, "port_not_allowed",                                \
+	  "destination port not allowed for the role")                         \
+	X(UNKNOWN_VLAN, "unknown_vlan", "VLAN not mapped to any role")         \
+	X(REASSEMBLY_LIMIT, "reassembly_limit",                                \
+	  "ClientHello/request head beyond the reassembly bound")              \
+	X(FLOW_TABLE_FULL, "flow_table_full", "flow table at capacity")        \
+	X(FRAGMENT, "fragment", "IP fragment (fragments are not reassembled)") \
+	X(MALFORMED, "malformed", "truncated or malformed header")             \
+	X(NON_IP, "non_ip", "frame is neither IP, ARP nor IPv6 ND")            \
+	X(WAN_INITIATED, "wan_initiated",                                      \
+	  "flow opened from the WAN side (egress gateway)")                    \
+	X(TCP_NO_SYN, "tcp_no_syn",                                            \
+	  "TCP segment of a flow the gateway never saw open")                  \
+	X(TCP_INVALID, "tcp_invalid", "invalid TCP flag combination")          \
+	X(FLOW_DENIED, "flow_denied",                                          \
+	  "packet of a flow already denied")                                   \
+	X(PROTO_NOT_ALLOWED, "proto_not_allowed",                              \
+	  "IP protocol not TCP, UDP or ICMP")                                  \
+	X(TX_FULL, "tx_full", "transmit queue refused the packet")
+
+enum gw_reason {
+#define GW_REASON_ENUM(sym, name, desc) GW_REASON_##sym,
+	GW_REASON_MAP(GW_REASON_ENUM)
+#undef GW_REASON_ENUM
+	GW_REASON_MAX
+};
+
+/* "fqdn_not_allowed" etc.; "unknown" for out-of-range values. */
+const char *gw_reason_name(unsigned int reason);
+/* One-line description for operators. */
+const char *gw_reason_desc(unsigned int reason);
+/* Reverse lookup; returns -1 when the name is unknown. */
+int gw_reason_from_name(const char *name);
+
+#endif /* GW_REASON_H */

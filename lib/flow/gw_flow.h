@@ -1,0 +1,153 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef GW_FLOW_H
+#define GW_FLOW_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "common/gw_addr.h"
+
+/*
+ * Per-worker flow table (DPDK-free, single-threaded: one table per worker
+ * lcore, never shared). Fixed capacity chosen at creation; nothing is
+ * allocated after that. Both directions of a flow find the same entry:
+ * the key is stored in canonical order (lower endpoint first) and lookups
+ * report which direction the packet travels.
+ */
+
+struct gw_flow_key {
+	struct gw_addr addr[2]; /* canonical order: (addr[0],port[0]) <= (addr[1],port[1]) */
+	uint16_t port[2];
+	uint16_t vlan_outer;
+	uint16_t vlan_inner;
+	uint8_t proto;
+	uint8_t pad[3]; /* always zero: keys are hashed and compared as bytes */
+};
+
+/* Direction of a packet relative to the flow's initiator. */
+enum gw_flow_dir {
+	GW_DIR_TO_SERVER = 0, /* client (initiator, inside host) -> server */
+	GW_DIR_TO_CLIENT = 1,
+};
+
+enum gw_tcp_state {
+	GW_TCP_NONE = 0,     /* UDP/ICMP/other */
+	GW_TCP_SYN_SENT,     /* client SYN seen */
+	GW_TCP_SYN_RCVD,     /* server SYN-ACK seen */
+	GW_TCP_ESTABLISHED,  /* handshake ACK seen */
+	GW_TCP_FIN_WAIT,     /* one side sent FIN */
+	GW_TCP_CLOSING,      /* both sides sent FIN */
+	GW_TCP_CLOSED,       /* RST seen, or FINs acknowledged (time-wait) */
+	GW_TCP_STATE_MAX
+};
+
+enum gw_flow_verdict {
+	GW_VERDICT_PENDING = 0, /* undecided: payload is held */
+	GW_VERDICT_ALLOW,
+	GW_VERDICT_DENY,
+};
+
+/* Timeouts in nanoseconds; defaults in docs/policy.md (gateway.timeouts). */
+struct gw_flow_timeouts {
+	uint64_t tcp_syn;         /* SYN_SENT, SYN_RCVD: default 30 s */
+	uint64_t tcp_established; /* default 7440 s (2 h 4 min, RFC 5382) */
+	uint64_t tcp_fin;         /* FIN_WAIT, CLOSING: default 120 s */
+	uint64_t tcp_closed;      /* CLOSED (time-wait / after RST): default 10 s */
+	uint64_t udp;             /* default 300 s (RFC 4787) */
+	uint64_t icmp;            /* default 60 s */
+	uint64_t other;           /* default 600 s */
+};
+
+struct gw_flow_ext; /* pending-flow state: reassembly + hold queue (gw_flow_ext.h) */
+
+struct gw_flow {
+	struct gw_flow_key key;   /* 44 bytes */
+	uint8_t client_idx;       /* index in key of the initiator (0/1) */
+	uint8_t tcp_state;        /* enum gw_tcp_state */
+	uint8_t verdict;          /* enum gw_flow_verdict */
+	uint8_t reason;           /* enum gw_reason when denied */
+	uint8_t fin_seen;         /* bit 0: client FIN, bit 1: server FIN */
+	uint8_t app;              /* what decided: 0 none, 1 TLS, 2 HTTP (for records) */
+	int16_t role;             /* role index, -1 when unknown */
+	uint32_t rule;            /* rule/signature that decided (opaque to the table) */
+	uint64_t id;              /* unique per worker: (worker << 56) | counter */
+	uint64_t first_ns;
+	uint64_t last_ns;
+	uint64_t pkts[2];         /* by enum gw_flow_dir */
+	uint64_t bytes[2];
+	uint32_t client_next_seq; /* next sequence number the client will send */
+	uint32_t server_next_seq; /* next sequence number the server will send */
+	uint32_t client_isn;
+	uint32_t server_isn;
+	struct gw_flow_ext *ext;  /* non-NULL while pending with held state */
+	uint32_t slot;            /* internal: index in the table's array */
+	uint32_t timer_next;      /* internal */
+};
+
+struct gw_flow_table;
+
+/* Canonical key from a packet's tuple; *dir_is_rev is set when src is key.addr[1]. */
+void gw_flow_key_make(struct gw_flow_key *key, uint16_t vlan_outer,
+		      uint16_t vlan_inner, uint8_t proto,
+		      const struct gw_addr *src, uint16_t sport,
+		      const struct gw_addr *dst, uint16_t dport, bool *src_is_1);
+uint32_t gw_flow_key_hash(const struct gw_flow_key *key);
+
+/* Returns NULL on bad arguments or allocation failure. */
+struct gw_flow_table *gw_flow_table_create(uint32_t capacity,
+					   const struct gw_flow_timeouts *to);
+void gw_flow_table_free(struct gw_flow_table *t);
+void gw_flow_timeouts_default(struct gw_flow_timeouts *to);
+
+struct gw_flow *gw_flow_lookup(struct gw_flow_table *t,
+			       const struct gw_flow_key *key, uint32_t hash);
+/*
+ * Inserts a new flow (caller has checked it does not exist). client_idx is
+ * the key index of the initiator. Returns NULL when the table is full:
+ * existing flows are never evicted to make room.
+ */
+struct gw_flow *gw_flow_insert(struct gw_flow_table *t,
+			       const struct gw_flow_key *key, uint32_t hash,
+			       uint8_t client_idx, uint64_t now_ns);
+void gw_flow_remove(struct gw_flow_table *t, struct gw_flow *f);
+
+/* Direction of a packet whose source is key index src_idx. */
+static inline enum gw_flow_dir
+gw_flow_dir(const struct gw_flow *f, uint8_t src_idx)
+{
+	return src_idx == f->client_idx ? GW_DIR_TO_SERVER : GW_DIR_TO_CLIENT;
+}
+
+/*
+ * TCP state tracking for one segment in direction dir. Updates tcp_state,
+ * fin_seen, client/server next sequence numbers and ISNs.
+ * Returns false if the flags are invalid for the state (e.g. SYN+FIN,
+ * no flags), in which case nothing changed.
+ */
+bool gw_flow_tcp_update(struct gw_flow *f, enum gw_flow_dir dir,
+			uint8_t flags, uint32_t seq, uint32_t ack,
+			uint32_t payload_len);
+
+/* Idle timeout of a flow in its current state. */
+uint64_t gw_flow_timeout(const struct gw_flow_table *t,
+			 const struct gw_flow *f);
+/* Refreshes last_ns (call on every packet). */
+void gw_flow_touch(struct gw_flow_table *t, struct gw_flow *f, uint64_t now_ns);
+
+typedef void (*gw_flow_expire_cb)(struct gw_flow *f, void *arg);
+/*
+ * Incremental sweep: examines at most `budget` flows (continuing where the
+ * last call stopped), calls cb for each one idle beyond its timeout, then
+ * removes it. Returns the number expired.
+ */
+unsigned int gw_flow_expire(struct gw_flow_table *t, uint64_t now_ns,
+			    unsigned int budget, gw_flow_expire_cb cb, void *arg);
+
+uint32_t gw_flow_count(const struct gw_flow_table *t);
+uint32_t gw_flow_capacity(const struct gw_flow_table *t);
+
+/* Iterate over all flows (control/debug, not the data path). */
+typedef int (*gw_flow_walk_cb)(struct gw_flow *f, void *arg);
+void gw_flow_walk(struct gw_flow_table *t, gw_flow_walk_cb cb, void *arg);
+
+#endif /* GW_FLOW_H */

@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef GW_FLOW_EXT_H
+#define GW_FLOW_EXT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "stream/gw_stream.h"
+
+/*
+ * State a flow needs only while its verdict is pending: the reassembly
+ * buffer for the client's first bytes (ClientHello or HTTP request head)
+ * and the hold queue of the client's segments (opaque packet pointers, the
+ * app's mbufs). Taken from a fixed per-worker pool when the first client
+ * payload arrives, returned at the verdict. Bounded by the pool's limits.
+ */
+
+#define GW_HOLD_MAX 64 /* hard upper bound of held packets per flow */
+
+struct gw_flow_ext {
+	struct gw_stream stream;   /* client stream reassembly (lib/stream) */
+	uint64_t deadline_ns;      /* first payload + reassembly timeout */
+	uint16_t n_held;
+	void *held[GW_HOLD_MAX];
+	uint32_t held_seq[GW_HOLD_MAX];
+	uint32_t next_free;        /* internal free-list link */
+};
+
+struct gw_flow_ext_pool;
+
+struct gw_ext_limits {
+	uint32_t max_bytes;   /* reassembly bytes, default 16384 (1..65535) */
+	uint16_t max_segs;    /* held segments, default 16 (1..GW_HOLD_MAX) */
+	uint64_t timeout_ns;  /* default 2 s */
+};
+
+struct gw_flow_ext_pool *gw_flow_ext_pool_create(uint32_t count,
+						 const struct gw_ext_limits *lim);
+void gw_flow_ext_pool_free(struct gw_flow_ext_pool *p);
+/* NULL when the pool is empty. The ext's stream is reset and ready. */
+struct gw_flow_ext *gw_flow_ext_get(struct gw_flow_ext_pool *p,
+				    uint32_t client_isn_plus1, uint64_t now_ns);
+/* Caller must have released or freed the held packets first. */
+void gw_flow_ext_put(struct gw_flow_ext_pool *p, struct gw_flow_ext *e);
+const struct gw_ext_limits *gw_flow_ext_limits(const struct gw_flow_ext_pool *p);
+uint32_t gw_flow_ext_in_use(const struct gw_flow_ext_pool *p);
+
+/*
+ * Adds a held packet; returns false if max_segs is reached (the caller then
+ * denies with reason reassembly_limit).
+ */
+bool gw_flow_ext_hold(struct gw_flow_ext_pool *p, struct gw_flow_ext *e,
+		      void *pkt, uint32_t seq);
+/* Sorts held packets by sequence number (serial arithmetic) for in-order release. */
+void gw_flow_ext_sort_held(struct gw_flow_ext *e);
+
+#endif /* GW_FLOW_EXT_H */

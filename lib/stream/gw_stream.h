@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef GW_STREAM_H
+#define GW_STREAM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/*
+ * Bounded reassembly of the first bytes of one TCP direction (the client's
+ * ClientHello or HTTP request head), DPDK-free. Segments may arrive out of
+ * order, overlap or repeat; bytes are placed by sequence number relative to
+ * the stream's first byte (ISN + 1) into a caller-provided buffer of `cap`
+ * bytes. Nothing beyond cap is stored: a segment reaching past the cap makes
+ * gw_stream_add return GW_ELIMIT.
+ */
+
+#define GW_STREAM_MAX_RANGES 16 /* disjoint out-of-order ranges tracked */
+
+struct gw_stream {
+	uint8_t *buf;       /* cap bytes, owned by the caller (ext pool) */
+	uint32_t cap;
+	uint32_t base_seq;  /* sequence number of buf[0] */
+	uint32_t contig;    /* bytes available contiguously from buf[0] */
+	uint16_t n_ranges;  /* received ranges beyond contig, sorted, disjoint */
+	uint16_t n_segs;    /* segments accepted (including duplicates) */
+	struct {
+		uint32_t start; /* offsets from base_seq, start < end <= cap */
+		uint32_t end;
+	} ranges[GW_STREAM_MAX_RANGES];
+};
+
+void gw_stream_init(struct gw_stream *s, uint8_t *buf, uint32_t cap,
+		    uint32_t base_seq);
+
+/*
+ * Adds a segment. Bytes before base_seq (retransmitted SYN data, keepalive)
+ * are ignored; overlaps keep the first copy. Returns the contiguous length
+ * after the add (>= 0), or GW_ELIMIT when the segment ends beyond cap or
+ * there are more than GW_STREAM_MAX_RANGES holes.
+ */
+int gw_stream_add(struct gw_stream *s, uint32_t seq, const uint8_t *data,
+		  uint32_t len);
+
+static inline uint32_t
+gw_stream_contig(const struct gw_stream *s)
+{
+	return s->contig;
+}
+
+#endif /* GW_STREAM_H */
