@@ -47,6 +47,9 @@
 	  "packet of a flow already denied")                                   \
 	X(PROTO_NOT_ALLOWED, "proto_not_allowed",                              \
 	  "IP protocol not TCP, UDP or ICMP")                                  \
+	X(HELD_DUPLICATE, "held_duplicate",                                    \
+	  "retransmission of a segment already held")                         \
+	X(NO_MBUF, "no_mbuf", "no mbuf to build a reset or copy a packet")     \
 	X(TX_FULL, "tx_full", "transmit queue refused the packet")
 
 enum gw_reason {

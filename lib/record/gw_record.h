@@ -19,7 +19,7 @@ enum gw_record_type {
 };
 
 #define GW_REC_NAME_MAX 256   /* name bytes kept (raw from the wire, escaped at output) */
-#define GW_REC_ROLE_MAX 32
+#define GW_REC_ROLE_MAX 64
 #define GW_REC_METHOD_MAX 16
 #define GW_REC_ALPN_MAX 16
 

@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef GW_APP_H
+#define GW_APP_H
+
+#include <stdint.h>
+
+#include "policy/gw_policy.h"
+
+#define GW_VERSION "0.1.0"
+
+/* Loads and validates a policy, printing "file:line:col: message" diagnostics
+ * to stderr. 0 or a negative GW_E*. */
+int gw_app_load_policy(const char *path, struct gw_policy **out);
+/* Prints diagnostics (errors and, when warnings is true, warnings). */
+void gw_app_print_diags(const struct gw_diags *d, bool warnings);
+/* EAL for an offline tool (replay, bench): no hugepages, no PCI, in memory. */
+int gw_app_eal_init_private(const char *name);
+/* mbufs needed: rx/tx rings of every queue, held segments, resets. */
+uint32_t gw_app_pool_size(const struct gw_policy *p, unsigned int workers,
+			  unsigned int ring_desc);
+
+int gw_cmd_check(int argc, char **argv);
+int gw_cmd_replay(int argc, char **argv);
+int gw_cmd_daemon(int argc, char **argv);
+
+#endif /* GW_APP_H */

@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef GW_EVENTS_H
+#define GW_EVENTS_H
+
+#include <stdint.h>
+
+#include <rte_ring.h>
+
+#include "policy/gw_policy.h"
+#include "record/gw_record.h"
+
+/*
+ * The control plane's record consumer, shared by the daemon's control
+ * thread and by replay: flow records in, EVE JSON lines out.
+ */
+struct gw_events;
+
+struct gw_events_stats {
+	uint64_t records;
+	uint64_t events;
+	uint64_t alerts;
+	uint64_t write_errors;
+};
+
+/* path "-" writes to stdout; NULL discards events (counters still kept). */
+struct gw_events *gw_events_open(const char *path, const struct gw_policy *p,
+				 const char *iface);
+void gw_events_set_policy(struct gw_events *ev, const struct gw_policy *p);
+void gw_events_record(struct gw_events *ev, const struct gw_record *r);
+/* Dequeues and handles up to `max` records; returns how many. */
+unsigned int gw_events_drain(struct gw_events *ev, struct rte_ring *ring,
+			     unsigned int max);
+void gw_events_flush(struct gw_events *ev);
+/* Reopens the log file (logrotate); 0 or a negative GW_E*. */
+int gw_events_reopen(struct gw_events *ev);
+const struct gw_events_stats *gw_events_get_stats(const struct gw_events *ev);
+void gw_events_close(struct gw_events *ev);
+
+#endif /* GW_EVENTS_H */

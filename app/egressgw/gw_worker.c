@@ -1,0 +1,904 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The worker pipeline: parse, flow lookup, classify while undecided, decide
+ * once per flow, act (forward / hold / drop + reset), record. Run to
+ * completion on one lcore; shared by the daemon and by replay.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_cycles.h>
+#include <rte_malloc.h>
+#include <rte_pause.h>
+#include <rte_mbuf.h>
+#include <rte_ring.h>
+#include <rte_ring_elem.h>
+
+#include "common/gw_error.h"
+#include "http/gw_http.h"
+#include "pkt/gw_pkt.h"
+#include "tls/gw_tls.h"
+
+#include "gw_worker.h"
+
+/* What the classifier learnt about a flow's name, for the verdict record. */
+struct gw_name_info {
+	uint8_t app;            /* enum gw_app */
+	uint8_t ech;
+	uint16_t tls_version;
+	const uint8_t *name;
+	size_t name_len;
+	const char *method;
+	size_t method_len;
+	const uint8_t *alpn;
+	size_t alpn_len;
+};
+
+/* While a flow is pending, flow->app holds what the port expects (enum gw_need). */
+
+static inline void
+drop_pkt(struct gw_worker *w, struct rte_mbuf *m, unsigned int reason)
+{
+	w->st.drops[reason]++;
+	rte_pktmbuf_free(m);
+}
+
+static void
+flush_port(struct gw_worker *w, uint16_t port)
+{
+	uint16_t n = w->tx_n[port];
+	uint16_t sent;
+
+	if (n == 0)
+		return;
+	sent = w->emit(w->emit_ctx, port, w->tx[port], n);
+	w->st.tx_packets += sent;
+	if (unlikely(sent < n)) {
+		uint16_t i;
+
+		for (i = sent; i < n; i++)
+			rte_pktmbuf_free(w->tx[port][i]);
+		w->st.tx_dropped += n - sent;
+		w->st.drops[GW_REASON_TX_FULL] += n - sent;
+	}
+	w->tx_n[port] = 0;
+}
+
+static inline void
+emit_pkt(struct gw_worker *w, uint16_t port, struct rte_mbuf *m)
+{
+	if (unlikely(w->tx_n[port] == GW_TX_BUF))
+		flush_port(w, port);
+	w->tx[port][w->tx_n[port]++] = m;
+}
+
+void
+gw_worker_flush(struct gw_worker *w)
+{
+	flush_port(w, GW_PORT_LAN);
+	flush_port(w, GW_PORT_WAN);
+}
+
+static inline uint16_t
+other_port(uint16_t port)
+{
+	return port == GW_PORT_LAN ? GW_PORT_WAN : GW_PORT_LAN;
+}
+
+/* ---- records ---- */
+
+static void
+send_record(struct gw_worker *w, const struct gw_flow *f, uint8_t type,
+	    const struct gw_name_info *ni, uint8_t end_cause)
+{
+	struct gw_record r;
+	uint8_t c = f->client_idx;
+	uint8_t s = c ^ 1;
+
+	memset(&r, 0, offsetof(struct gw_record, name));
+	r.type = type;
+	r.verdict = f->verdict;
+	r.reason = f->verdict == GW_VERDICT_DENY ? f->reason : 0;
+	r.proto = f->key.proto;
+	r.af = gw_addr_is_v4(&f->key.addr[c]) ? GW_AF_INET : GW_AF_INET6;
+	r.worker = (uint8_t)w->id;
+	r.end_state = f->tcp_state;
+	r.end_cause = end_cause;
+	r.vlan_outer = f->key.vlan_outer;
+	r.vlan_inner = f->key.vlan_inner;
+	r.src = f->key.addr[c];
+	r.dst = f->key.addr[s];
+	r.sport = f->key.port[c];
+	r.dport = f->key.port[s];
+	r.flow_id = f->id;
+	r.ts_ns = w->now_ns + w->realtime_off;
+	r.start_ns = f->first_ns + w->realtime_off;
+	r.pkts_toserver = f->pkts[GW_DIR_TO_SERVER];
+	r.pkts_toclient = f->pkts[GW_DIR_TO_CLIENT];
+	r.bytes_toserver = f->bytes[GW_DIR_TO_SERVER];
+	r.bytes_toclient = f->bytes[GW_DIR_TO_CLIENT];
+	r.rule_index = -1;
+	if (f->verdict != GW_VERDICT_PENDING) {
+		r.rule_kind = (uint8_t)(f->rule >> 24);
+		r.rule_index = r.rule_kind == GW_RULE_NONE ?
+				       -1 : (int32_t)(f->rule & 0xffffff);
+		r.app = f->app;
+	}
+	if (r.rule_kind == GW_RULE_C2 && r.rule_index >= 0 &&
+	    (size_t)r.rule_index < w->policy->n_sigs) {
+		r.sig_id = w->policy->sigs[r.rule_index].id;
+		r.severity = w->policy->sigs[r.rule_index].severity;
+	}
+	if (f->role >= 0 && (size_t)f->role < w->policy->n_roles) {
+		const char *rn = w->policy->roles[f->role].name;
+
+		memcpy(r.role, rn, RTE_MIN(strlen(rn), sizeof(r.role) - 1));
+	}
+	if (ni != NULL) {
+		r.app = ni->app;
+		r.ech = ni->ech;
+		r.tls_version = ni->tls_version;
+		r.name_len = (uint8_t)RTE_MIN(ni->name_len, (size_t)255);
+		if (r.name_len > 0)
+			memcpy(r.name, ni->name, r.name_len);
+		if (ni->method_len > 0)
+			memcpy(r.method, ni->method,
+			       RTE_MIN(ni->method_len, sizeof(r.method) - 1));
+		if (ni->alpn_len > 0)
+			memcpy(r.alpn, ni->alpn,
+			       RTE_MIN(ni->alpn_len, sizeof(r.alpn) - 1));
+	}
+	if (rte_ring_enqueue_elem(w->ring, &r, sizeof(r)) == 0) {
+		w->st.records_sent++;
+		return;
+	}
+	if (unlikely(w->draining)) {
+		/* Final records at shutdown: the control plane is draining. */
+		uint64_t deadline = rte_get_tsc_cycles() + rte_get_tsc_hz();
+
+		while (rte_get_tsc_cycles() < deadline) {
+			if (w->ring_full_hook != NULL)
+				w->ring_full_hook(w->ring_full_arg);
+			else
+				rte_pause();
+			if (rte_ring_enqueue_elem(w->ring, &r, sizeof(r)) == 0) {
+				w->st.records_sent++;
+				return;
+			}
+		}
+	}
+	w->st.ring_lost++;
+}
+
+/* ---- resets ---- */
+
+/*
+ * Builds a RST from a template frame of the flow (a client->server packet)
+ * and queues it on `port`. to_sender: towards the template's sender.
+ */
+static void
+send_rst(struct gw_worker *w, const struct rte_mbuf *tmpl, bool to_sender,
+	 uint32_t seq, uint32_t ack, uint16_t port)
+{
+	struct gw_pkt_meta meta;
+	struct rte_mbuf *m;
+	bool stripped = (tmpl->ol_flags & RTE_MBUF_F_RX_VLAN_STRIPPED) != 0;
+	char *out;
+	int len;
+
+	if (gw_pkt_parse(rte_pktmbuf_mtod(tmpl, const uint8_t *),
+			 rte_pktmbuf_data_len(tmpl), stripped, tmpl->vlan_tci,
+			 &meta) != GW_PKT_OK ||
+	    meta.proto != GW_PROTO_TCP)
+		return;
+	m = rte_pktmbuf_alloc(w->pool);
+	if (m == NULL) {
+		w->st.drops[GW_REASON_NO_MBUF]++;
+		return;
+	}
+	out = rte_pktmbuf_append(m, 128);
+	if (out == NULL) {
+		rte_pktmbuf_free(m);
+		w->st.drops[GW_REASON_NO_MBUF]++;
+		return;
+	}
+	len = gw_pkt_build_tcp_rst(rte_pktmbuf_mtod(tmpl, const uint8_t *),
+				   rte_pktmbuf_data_len(tmpl), &meta, to_sender,
+				   seq, ack, GW_TCP_RST | GW_TCP_ACK,
+				   (uint8_t *)out, 128);
+	if (len < 0) {
+		rte_pktmbuf_free(m);
+		return;
+	}
+	rte_pktmbuf_trim(m, (uint16_t)(128 - len));
+	if (stripped) {
+		/* The NIC stripped the tag on rx: have it re-inserted on tx. */
+		m->ol_flags |= RTE_MBUF_F_TX_VLAN;
+		m->vlan_tci = tmpl->vlan_tci;
+	}
+	w->st.resets_sent++;
+	emit_pkt(w, port, m);
+}
+
+/* ---- verdicts ---- */
+
+static inline uint32_t
+rule_code(const struct gw_decision *d)
+{
+	return (uint32_t)d->rule_kind << 24 |
+	       ((uint32_t)(d->rule_index < 0 ? 0 : d->rule_index) & 0xffffff);
+}
+
+static void
+pending_remove(struct gw_worker *w, const struct gw_flow *f)
+{
+	uint32_t i;
+
+	for (i = 0; i < w->n_pending; i++) {
+		if (w->pending[i].flow == f) {
+			w->pending[i] = w->pending[--w->n_pending];
+			return;
+		}
+	}
+}
+
+/* Frees the held packets (counted as drops for `reason`) and the ext. */
+static void
+release_ext_drop(struct gw_worker *w, struct gw_flow *f, unsigned int reason)
+{
+	struct gw_flow_ext *e = f->ext;
+	uint16_t i;
+
+	if (e == NULL)
+		return;
+	for (i = 0; i < e->n_held; i++)
+		drop_pkt(w, e->held[i], reason);
+	w->st.held_packets -= e->n_held;
+	e->n_held = 0;
+	pending_remove(w, f);
+	gw_flow_ext_put(w->ext_pool, e);
+	f->ext = NULL;
+}
+
+static void
+flow_allow(struct gw_worker *w, struct gw_flow *f, const struct gw_decision *d,
+	   const struct gw_name_info *ni)
+{
+	struct gw_flow_ext *e = f->ext;
+
+	f->verdict = GW_VERDICT_ALLOW;
+	f->rule = rule_code(d);
+	f->app = ni != NULL ? ni->app : GW_APP_NONE;
+	w->st.flows_allowed++;
+	if (e != NULL) {
+		uint16_t i;
+
+		/* Release in sequence order: the server never saw a gap. */
+		gw_flow_ext_sort_held(e);
+		for (i = 0; i < e->n_held; i++)
+			emit_pkt(w, GW_PORT_WAN, e->held[i]);
+		w->st.held_packets -= e->n_held;
+		e->n_held = 0;
+		pending_remove(w, f);
+		gw_flow_ext_put(w->ext_pool, e);
+		f->ext = NULL;
+	}
+	send_record(w, f, GW_REC_VERDICT, ni, 0);
+}
+
+/*
+ * Denies a flow. tmpl, when given, is a client->server frame of the flow
+ * used to address the resets (TCP). Held packets are freed: no byte of a
+ * denied flow leaves.
+ */
+static void
+flow_deny(struct gw_worker *w, struct gw_flow *f, unsigned int reason,
+	  const struct gw_decision *d, const struct gw_name_info *ni,
+	  const struct rte_mbuf *tmpl)
+{
+	struct rte_mbuf *held_tmpl = NULL;
+
+	f->verdict = GW_VERDICT_DENY;
+	f->reason = (uint8_t)reason;
+	f->rule = d != NULL ? rule_code(d) : 0;
+	f->app = ni != NULL ? ni->app : GW_APP_NONE;
+	w->st.flows_denied++;
+	w->st.deny_flows[reason]++;
+
+	if (f->key.proto == GW_PROTO_TCP) {
+		if (tmpl == NULL && f->ext != NULL && f->ext->n_held > 0) {
+			/* Keep one held frame as the template until the resets are built. */
+			held_tmpl = f->ext->held[--f->ext->n_held];
+			w->st.held_packets--;
+			tmpl = held_tmpl;
+		}
+		if (tmpl != NULL) {
+			if (f->tcp_state == GW_TCP_SYN_SENT) {
+				/* Only the SYN was seen: answer it (RFC 9293 3.10.7.1). */
+				send_rst(w, tmpl, true, 0, f->client_next_seq,
+					 GW_PORT_LAN);
+			} else {
+				send_rst(w, tmpl, true, f->server_next_seq,
+					 f->client_next_seq, GW_PORT_LAN);
+				/* The server saw the handshake: close its side too. */
+				send_rst(w, tmpl, false, f->client_isn + 1,
+					 f->server_next_seq, GW_PORT_WAN);
+			}
+		}
+		f->tcp_state = GW_TCP_CLOSED;
+	}
+	release_ext_drop(w, f, reason);
+	if (held_tmpl != NULL)
+		drop_pkt(w, held_tmpl, reason);
+	send_record(w, f, GW_REC_VERDICT, ni, 0);
+}
+
+static void
+flow_end(struct gw_worker *w, struct gw_flow *f, uint8_t cause)
+{
+	release_ext_drop(w, f, GW_REASON_UNCLASSIFIED);
+	send_record(w, f, GW_REC_END, NULL, cause);
+}
+
+/* ---- classification of a pending TCP flow ---- */
+
+static void
+decide_name(struct gw_worker *w, struct gw_flow *f, enum gw_app app,
+	    struct gw_name_info *ni)
+{
+	struct gw_decision d;
+	const struct gw_role *role =
+		f->role >= 0 ? &w->policy->roles[f->role] : NULL;
+
+	ni->app = (uint8_t)app;
+	gw_policy_decide_name(w->policy, role, w->scratch, app, ni->name,
+			      ni->name_len, ni->method, ni->method_len, &d);
+	if (d.action == GW_ACT_ALLOW)
+		flow_allow(w, f, &d, ni);
+	else
+		flow_deny(w, f, d.reason, &d, ni, NULL);
+}
+
+/* Returns true when a verdict was reached. */
+static bool
+classify_tls(struct gw_worker *w, struct gw_flow *f, const uint8_t *buf,
+	     uint32_t len)
+{
+	struct gw_tls_hello h;
+	struct gw_name_info ni;
+	int rc;
+
+	rc = gw_tls_parse_stream(buf, len, w->tls_scratch, w->tls_scratch_size,
+				 &h);
+	if (rc == GW_INCOMPLETE)
+		return false;
+	if (rc == GW_ELIMIT) {
+		flow_deny(w, f, GW_REASON_REASSEMBLY_LIMIT, NULL, NULL, NULL);
+		return true;
+	}
+	memset(&ni, 0, sizeof(ni));
+	ni.app = GW_APP_TLS;
+	if (rc < 0) {
+		flow_deny(w, f, GW_REASON_MALFORMED, NULL, &ni, NULL);
+		return true;
+	}
+	ni.ech = h.has_ech;
+	ni.tls_version = h.max_version;
+	ni.name = h.has_sni ? h.sni : NULL;
+	ni.name_len = h.has_sni ? h.sni_len : 0;
+	ni.alpn = h.alpn;
+	ni.alpn_len = h.alpn != NULL ? h.alpn_len : 0;
+	decide_name(w, f, GW_APP_TLS, &ni);
+	return true;
+}
+
+static bool
+classify_http(struct gw_worker *w, struct gw_flow *f, const uint8_t *buf,
+	      uint32_t len)
+{
+	struct gw_http_req req;
+	struct gw_name_info ni;
+	char host[256];
+	bool conflict = false;
+	int rc;
+
+	rc = gw_http_parse_request(buf, len, &req);
+	if (rc == GW_INCOMPLETE)
+		return false;
+	memset(&ni, 0, sizeof(ni));
+	ni.app = GW_APP_HTTP;
+	if (rc < 0) {
+		flow_deny(w, f, GW_REASON_MALFORMED, NULL, &ni, NULL);
+		return true;
+	}
+	ni.method = req.method;
+	ni.method_len = req.method_len;
+	if (!req.has_host && req.authority == NULL) {
+		decide_name(w, f, GW_APP_HTTP, &ni);
+		return true;
+	}
+	rc = gw_http_effective_host(&req, host, sizeof(host), &conflict);
+	if (rc < 0 || conflict) {
+		/* Log what the client claimed, raw. */
+		ni.name = req.has_host ? req.host : req.authority;
+		ni.name_len = req.has_host ? req.host_len : req.authority_len;
+		flow_deny(w, f, GW_REASON_MALFORMED, NULL, &ni, NULL);
+		return true;
+	}
+	ni.name = (const uint8_t *)host;
+	ni.name_len = (size_t)rc;
+	decide_name(w, f, GW_APP_HTTP, &ni);
+	return true;
+}
+
+/*
+ * Looks at the contiguous client bytes gathered so far and decides when
+ * they are enough. Incomplete input at the reassembly cap is a deny.
+ */
+static void
+classify(struct gw_worker *w, struct gw_flow *f)
+{
+	struct gw_flow_ext *e = f->ext;
+	const uint8_t *buf = e->stream.buf;
+	uint32_t len = gw_stream_contig(&e->stream);
+	uint8_t need = f->app;
+	int tls = 0, http = 0;
+
+	if (len == 0)
+		return;
+	if (need & GW_NEED_TLS) {
+		tls = gw_tls_sniff(buf, len);
+		if (tls == 1) {
+			if (classify_tls(w, f, buf, len))
+				return;
+			goto incomplete;
+		}
+	}
+	if (need & GW_NEED_HTTP) {
+		http = gw_http_sniff(buf, len);
+		if (http == 1) {
+			if (classify_http(w, f, buf, len))
+				return;
+			goto incomplete;
+		}
+	}
+	if (tls == GW_INCOMPLETE || http == GW_INCOMPLETE)
+		goto incomplete;
+	flow_deny(w, f,
+		  need == GW_NEED_TLS ? GW_REASON_NOT_TLS :
+		  need == GW_NEED_HTTP ? GW_REASON_NOT_HTTP :
+					 GW_REASON_NOT_TLS_OR_HTTP,
+		  NULL, NULL, NULL);
+	return;
+incomplete:
+	if (len >= e->stream.cap)
+		flow_deny(w, f, GW_REASON_REASSEMBLY_LIMIT, NULL, NULL, NULL);
+}
+
+static bool
+held_duplicate(const struct gw_flow_ext *e, uint32_t seq)
+{
+	uint16_t i;
+
+	for (i = 0; i < e->n_held; i++)
+		if (e->held_seq[i] == seq)
+			return true;
+	return false;
+}
+
+/* A client->server segment of a pending TCP flow. */
+static void
+pending_client_segment(struct gw_worker *w, struct gw_flow *f,
+		       struct rte_mbuf *m, const struct gw_pkt_meta *meta)
+{
+	struct gw_flow_ext *e = f->ext;
+	const uint8_t *payload;
+	int rc;
+
+	if (meta->tcp_flags & GW_TCP_RST) {
+		/* The client gives up: nothing held may follow the reset. */
+		release_ext_drop(w, f, GW_REASON_UNCLASSIFIED);
+		emit_pkt(w, GW_PORT_WAN, m);
+		return;
+	}
+	if (meta->payload_len == 0) {
+		if ((meta->tcp_flags & GW_TCP_FIN) == 0 || e == NULL) {
+			/* Handshake ACK, window update, or FIN with nothing held. */
+			emit_pkt(w, GW_PORT_WAN, m);
+			return;
+		}
+		/* A FIN after held data must not overtake it. */
+		if (held_duplicate(e, meta->seq)) {
+			drop_pkt(w, m, GW_REASON_HELD_DUPLICATE);
+			return;
+		}
+		if (!gw_flow_ext_hold(w->ext_pool, e, m, meta->seq)) {
+			flow_deny(w, f, GW_REASON_REASSEMBLY_LIMIT, NULL, NULL,
+				  m);
+			drop_pkt(w, m, GW_REASON_REASSEMBLY_LIMIT);
+			return;
+		}
+		w->st.held_packets++;
+		return;
+	}
+	if (e == NULL) {
+		e = gw_flow_ext_get(w->ext_pool, f->client_isn + 1, w->now_ns);
+		if (e == NULL) {
+			flow_deny(w, f, GW_REASON_REASSEMBLY_LIMIT, NULL, NULL,
+				  m);
+			drop_pkt(w, m, GW_REASON_REASSEMBLY_LIMIT);
+			return;
+		}
+		f->ext = e;
+		w->pending[w->n_pending].flow = f;
+		w->pending[w->n_pending].deadline_ns = e->deadline_ns;
+		w->n_pending++;
+	}
+	if (held_duplicate(e, meta->seq)) {
+		drop_pkt(w, m, GW_REASON_HELD_DUPLICATE);
+		return;
+	}
+	payload = rte_pktmbuf_mtod_offset(m, const uint8_t *, meta->payload_off);
+	rc = gw_stream_add(&e->stream, meta->seq, payload, meta->payload_len);
+	if (rc < 0 || !gw_flow_ext_hold(w->ext_pool, e, m, meta->seq)) {
+		flow_deny(w, f, GW_REASON_REASSEMBLY_LIMIT, NULL, NULL, m);
+		drop_pkt(w, m, GW_REASON_REASSEMBLY_LIMIT);
+		return;
+	}
+	w->st.held_packets++;
+	classify(w, f);
+}
+
+/* ---- flow creation ---- */
+
+static struct gw_flow *
+flow_create(struct gw_worker *w, const struct gw_flow_key *key, uint32_t hash,
+	    uint8_t client_idx, struct rte_mbuf *m)
+{
+	struct gw_flow *f;
+
+	f = gw_flow_insert(w->flows, key, hash, client_idx, w->now_ns);
+	if (f == NULL)
+		return NULL;
+	f->id = (uint64_t)w->id << 56 | (w->next_flow_id++ & ((1ULL << 56) - 1));
+	f->role = -1;
+	f->verdict = GW_VERDICT_PENDING;
+	f->ext = NULL;
+	RTE_SET_USED(m);
+	w->st.flows_created++;
+	return f;
+}
+
+/* First packet of a new flow from the LAN: the L4 decision. */
+static void
+new_flow(struct gw_worker *w, struct rte_mbuf *m, const struct gw_pkt_meta *meta,
+	 const struct gw_flow_key *key, uint32_t hash, bool src_is_1)
+{
+	const struct gw_role *role;
+	struct gw_decision d;
+	struct gw_flow *f;
+	bool tcp = meta->proto == GW_PROTO_TCP;
+
+	if (tcp) {
+		if ((meta->tcp_flags & (GW_TCP_SYN | GW_TCP_ACK | GW_TCP_RST |
+					GW_TCP_FIN)) != GW_TCP_SYN) {
+			drop_pkt(w, m, GW_REASON_TCP_NO_SYN);
+			return;
+		}
+	}
+	f = flow_create(w, key, hash, src_is_1 ? 1 : 0, m);
+	if (f == NULL) {
+		w->st.deny_flows[GW_REASON_FLOW_TABLE_FULL]++;
+		w->st.flows_denied++;
+		if (tcp)
+			send_rst(w, m, true, 0, meta->seq + 1, GW_PORT_LAN);
+		drop_pkt(w, m, GW_REASON_FLOW_TABLE_FULL);
+		return;
+	}
+	role = gw_policy_role_for_vlan(w->policy, meta->vlan_inner);
+	f->role = role != NULL ? (int16_t)gw_policy_role_index(w->policy, role)
+			       : -1;
+	if (tcp)
+		gw_flow_tcp_update(f, GW_DIR_TO_SERVER, meta->tcp_flags,
+				   meta->seq, meta->ack, 0);
+	f->pkts[GW_DIR_TO_SERVER] = 1;
+	f->bytes[GW_DIR_TO_SERVER] = rte_pktmbuf_pkt_len(m);
+	send_record(w, f, GW_REC_START, NULL, 0);
+
+	gw_policy_decide_l4(w->policy, role, &meta->dst, meta->proto,
+			    meta->dport, &d);
+	if (d.action == GW_ACT_NEED_NAME && tcp && meta->payload_len > 0) {
+		/* Data on a SYN (TCP Fast Open) would pass before the name is known. */
+		flow_deny(w, f, GW_REASON_TCP_INVALID, NULL, NULL, m);
+		drop_pkt(w, m, GW_REASON_TCP_INVALID);
+		return;
+	}
+	switch (d.action) {
+	case GW_ACT_ALLOW:
+		flow_allow(w, f, &d, NULL);
+		emit_pkt(w, GW_PORT_WAN, m);
+		break;
+	case GW_ACT_NEED_NAME:
+		f->app = d.need;
+		emit_pkt(w, GW_PORT_WAN, m);
+		break;
+	default:
+		flow_deny(w, f, d.reason, &d, NULL, m);
+		drop_pkt(w, m, d.reason);
+		break;
+	}
+}
+
+/* ICMP errors travel with the flow they quote. */
+static void
+icmp_error(struct gw_worker *w, uint16_t port_in, struct rte_mbuf *m,
+	   const struct gw_pkt_meta *meta)
+{
+	struct gw_flow_key key;
+	struct gw_flow *f;
+	bool src_is_1;
+
+	gw_flow_key_make(&key, meta->vlan_outer, meta->vlan_inner,
+			 meta->inner_proto, &meta->inner_src, meta->inner_sport,
+			 &meta->inner_dst, meta->inner_dport, &src_is_1);
+	f = gw_flow_lookup(w->flows, &key, gw_flow_key_hash(&key));
+	if (f == NULL) {
+		drop_pkt(w, m, GW_REASON_UNCLASSIFIED);
+		return;
+	}
+	if (f->verdict != GW_VERDICT_ALLOW) {
+		drop_pkt(w, m, GW_REASON_FLOW_DENIED);
+		return;
+	}
+	emit_pkt(w, other_port(port_in), m);
+}
+
+static void
+flow_recycle(struct gw_worker *w, struct gw_flow *f)
+{
+	flow_end(w, f, 1);
+	gw_flow_remove(w->flows, f);
+}
+
+static inline void
+process_one(struct gw_worker *w, uint16_t port_in, struct rte_mbuf *m)
+{
+	struct gw_pkt_meta meta;
+	struct gw_flow_key key;
+	struct gw_flow *f;
+	enum gw_flow_dir dir;
+	bool stripped = (m->ol_flags & RTE_MBUF_F_RX_VLAN_STRIPPED) != 0;
+	bool src_is_1;
+	uint32_t hash;
+	int st;
+
+	st = gw_pkt_parse(rte_pktmbuf_mtod(m, const uint8_t *),
+			  rte_pktmbuf_data_len(m), stripped, m->vlan_tci, &meta);
+	if (unlikely(st != GW_PKT_OK)) {
+		drop_pkt(w, m, st == GW_PKT_FRAGMENT ? GW_REASON_FRAGMENT
+						     : GW_REASON_MALFORMED);
+		return;
+	}
+	if (unlikely(meta.kind != GW_PKT_IP)) {
+		if (meta.kind == GW_PKT_ARP) {
+			w->st.arp_passed++;
+			emit_pkt(w, other_port(port_in), m);
+		} else {
+			drop_pkt(w, m, GW_REASON_NON_IP);
+		}
+		return;
+	}
+	if (unlikely(meta.is_nd)) {
+		w->st.nd_passed++;
+		emit_pkt(w, other_port(port_in), m);
+		return;
+	}
+	if (unlikely(meta.is_icmp_error)) {
+		icmp_error(w, port_in, m, &meta);
+		return;
+	}
+	/* Payload bytes beyond the first segment are not supported. */
+	if (unlikely(meta.payload_off + meta.payload_len >
+		     rte_pktmbuf_data_len(m))) {
+		drop_pkt(w, m, GW_REASON_MALFORMED);
+		return;
+	}
+
+	gw_flow_key_make(&key, meta.vlan_outer, meta.vlan_inner, meta.proto,
+			 &meta.src, meta.sport, &meta.dst, meta.dport,
+			 &src_is_1);
+	hash = gw_flow_key_hash(&key);
+	f = gw_flow_lookup(w->flows, &key, hash);
+	if (f != NULL && meta.proto == GW_PROTO_TCP &&
+	    f->tcp_state == GW_TCP_CLOSED && port_in == GW_PORT_LAN &&
+	    (meta.tcp_flags & (GW_TCP_SYN | GW_TCP_ACK)) == GW_TCP_SYN &&
+	    meta.seq != f->client_isn) {
+		/* A new connection reusing the tuple of a closed one. */
+		flow_recycle(w, f);
+		f = NULL;
+	}
+	if (f == NULL) {
+		if (port_in != GW_PORT_LAN) {
+			drop_pkt(w, m, GW_REASON_WAN_INITIATED);
+			return;
+		}
+		new_flow(w, m, &meta, &key, hash, src_is_1);
+		return;
+	}
+
+	dir = gw_flow_dir(f, src_is_1 ? 1 : 0);
+	f->pkts[dir]++;
+	f->bytes[dir] += rte_pktmbuf_pkt_len(m);
+	gw_flow_touch(w->flows, f, w->now_ns);
+	if (meta.proto == GW_PROTO_TCP &&
+	    !gw_flow_tcp_update(f, dir, meta.tcp_flags, meta.seq, meta.ack,
+				meta.payload_len)) {
+		drop_pkt(w, m, GW_REASON_TCP_INVALID);
+		return;
+	}
+
+	switch (f->verdict) {
+	case GW_VERDICT_ALLOW:
+		emit_pkt(w, other_port(port_in), m);
+		return;
+	case GW_VERDICT_DENY:
+		drop_pkt(w, m, GW_REASON_FLOW_DENIED);
+		return;
+	default:
+		break;
+	}
+	/* Pending (TCP waiting for its name). */
+	if (dir == GW_DIR_TO_CLIENT) {
+		emit_pkt(w, other_port(port_in), m);
+		return;
+	}
+	pending_client_segment(w, f, m, &meta);
+}
+
+void
+gw_worker_process(struct gw_worker *w, uint16_t port_in, struct rte_mbuf **pkts,
+		  uint16_t n, uint64_t now_ns)
+{
+	uint16_t i;
+
+	w->now_ns = now_ns;
+	w->st.rx_packets += n;
+	for (i = 0; i < n; i++) {
+		if (i + 1 < n)
+			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void *));
+		process_one(w, port_in, pkts[i]);
+	}
+}
+
+/* ---- timers ---- */
+
+static void
+expire_cb(struct gw_flow *f, void *arg)
+{
+	struct gw_worker *w = arg;
+
+	w->st.flows_expired++;
+	flow_end(w, f, 0);
+}
+
+void
+gw_worker_timers(struct gw_worker *w, uint64_t now_ns, unsigned int budget)
+{
+	uint32_t i = 0;
+
+	w->now_ns = now_ns;
+	while (i < w->n_pending) {
+		struct gw_flow *f = w->pending[i].flow;
+
+		if (now_ns >= w->pending[i].deadline_ns) {
+			/* flow_deny swaps the last entry into slot i. */
+			flow_deny(w, f, GW_REASON_REASSEMBLY_LIMIT, NULL, NULL,
+				  NULL);
+			continue;
+		}
+		i++;
+	}
+	gw_flow_expire(w->flows, now_ns, budget, expire_cb, w);
+}
+
+static int
+drain_cb(struct gw_flow *f, void *arg)
+{
+	struct gw_worker *w = arg;
+
+	flow_end(w, f, 3);
+	return 0;
+}
+
+void
+gw_worker_drain(struct gw_worker *w, uint64_t now_ns)
+{
+	w->now_ns = now_ns;
+	w->draining = true;
+	gw_flow_walk(w->flows, drain_cb, w);
+	gw_worker_flush(w);
+}
+
+int
+gw_worker_flow_side(struct gw_worker *w, const uint8_t *frame, uint32_t len)
+{
+	struct gw_pkt_meta meta;
+	struct gw_flow_key key;
+	struct gw_flow *f;
+	bool src_is_1;
+
+	if (gw_pkt_parse(frame, len, false, 0, &meta) != GW_PKT_OK ||
+	    meta.kind != GW_PKT_IP)
+		return -1;
+	if (meta.is_icmp_error) {
+		/* The quoted packet went the other way. */
+		gw_flow_key_make(&key, meta.vlan_outer, meta.vlan_inner,
+				 meta.inner_proto, &meta.inner_src,
+				 meta.inner_sport, &meta.inner_dst,
+				 meta.inner_dport, &src_is_1);
+		f = gw_flow_lookup(w->flows, &key, gw_flow_key_hash(&key));
+		if (f == NULL)
+			return -1;
+		return gw_flow_dir(f, src_is_1 ? 1 : 0) == GW_DIR_TO_SERVER ?
+			       GW_PORT_WAN : GW_PORT_LAN;
+	}
+	gw_flow_key_make(&key, meta.vlan_outer, meta.vlan_inner, meta.proto,
+			 &meta.src, meta.sport, &meta.dst, meta.dport,
+			 &src_is_1);
+	f = gw_flow_lookup(w->flows, &key, gw_flow_key_hash(&key));
+	if (f == NULL)
+		return -1;
+	return gw_flow_dir(f, src_is_1 ? 1 : 0) == GW_DIR_TO_SERVER ?
+		       GW_PORT_LAN : GW_PORT_WAN;
+}
+
+/* ---- lifecycle ---- */
+
+struct gw_worker *
+gw_worker_create(const struct gw_worker_cfg *cfg)
+{
+	const struct gw_gateway_cfg *g = &cfg->policy->gw;
+	struct gw_ext_limits lim = {
+		.max_bytes = g->reasm_max_bytes,
+		.max_segs = g->reasm_max_segs,
+		.timeout_ns = g->reasm_timeout_ns,
+	};
+	struct gw_worker *w;
+
+	w = rte_zmalloc("gw_worker", sizeof(*w), RTE_CACHE_LINE_SIZE);
+	if (w == NULL)
+		return NULL;
+	w->id = cfg->id;
+	w->lcore = cfg->lcore;
+	w->policy = cfg->policy;
+	w->pool = cfg->pool;
+	w->ring = cfg->ring;
+	w->emit = cfg->emit;
+	w->emit_ctx = cfg->emit_ctx;
+	w->next_flow_id = 1;
+	w->flows = gw_flow_table_create(g->flow_capacity, &g->timeouts);
+	w->ext_pool = gw_flow_ext_pool_create(g->pending_capacity, &lim);
+	w->pending = calloc(g->pending_capacity, sizeof(*w->pending));
+	w->tls_scratch_size = g->reasm_max_bytes;
+	w->tls_scratch = malloc(w->tls_scratch_size);
+	if (w->flows == NULL || w->ext_pool == NULL || w->pending == NULL ||
+	    w->tls_scratch == NULL ||
+	    gw_policy_scratch_grow(w->policy, &w->scratch) != 0) {
+		gw_worker_free(w);
+		return NULL;
+	}
+	return w;
+}
+
+void
+gw_worker_free(struct gw_worker *w)
+{
+	if (w == NULL)
+		return;
+	gw_flow_table_free(w->flows);
+	gw_flow_ext_pool_free(w->ext_pool);
+	gw_match_scratch_free(w->scratch);
+	free(w->pending);
+	free(w->tls_scratch);
+	rte_free(w);
+}
