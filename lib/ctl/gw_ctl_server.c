@@ -1,0 +1,493 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include <errno.h>
+#include <poll.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common/gw_error.h"
+#include "ctl/gw_ctl.h"
+#include "ctl/gw_ctl_private.h"
+
+/*
+ * A small multiplexing server driven by the control thread: every socket is
+ * non-blocking and every connection carries a deadline, so one slow or idle
+ * client never holds up the thread or the other clients. Each connection
+ * goes READ (gather one line) -> WRITE (send the answer) -> DRAIN (our side
+ * shut down; discard whatever the client still sends until it closes), so
+ * the answer is never lost to a reset caused by unread request bytes.
+ */
+enum conn_state {
+	CONN_FREE = 0,
+	CONN_READ,
+	CONN_WRITE,
+	CONN_DRAIN,
+};
+
+struct ctl_conn {
+	int fd;
+	enum conn_state state;
+	uint64_t deadline_ms;
+	size_t in_len;
+	char *in;        /* GW_CTL_REQUEST_MAX + 1 bytes, allocated at open */
+	char *out;       /* answer line (malloc'd) */
+	size_t out_len;
+	size_t out_off;
+};
+
+struct gw_ctl_server {
+	int fd;
+	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	dev_t dev;
+	ino_t ino;
+	struct ctl_conn conn[GW_CTL_MAX_CONN];
+};
+
+uint64_t
+gw_ctl_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+static int
+errno_to_gw(int e)
+{
+	switch (e) {
+	case ENOENT:
+	case ENOTDIR:
+		return GW_ENOENT;
+	case EADDRINUSE:
+	case EEXIST:
+		return GW_EEXIST;
+	case ENOMEM:
+	case ENOBUFS:
+		return GW_ENOMEM;
+	case ENAMETOOLONG:
+	case EINVAL:
+		return GW_EINVAL;
+	default:
+		return GW_EIO;
+	}
+}
+
+/*
+ * Is a daemon answering on an existing socket file? Only a refused
+ * connection proves the file is stale; anything else (a live listener,
+ * EACCES) means leave it alone.
+ */
+static int
+probe_existing(const struct sockaddr_un *sa)
+{
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	int rc;
+	int e;
+
+	if (fd < 0)
+		return errno_to_gw(errno);
+	rc = connect(fd, (const struct sockaddr *)sa, sizeof(*sa));
+	e = errno;
+	close(fd);
+	if (rc == 0) {
+		errno = EADDRINUSE;
+		return GW_EEXIST;
+	}
+	if (e == ECONNREFUSED)
+		return 0;
+	errno = e;
+	return e == EAGAIN ? GW_EEXIST : errno_to_gw(e);
+}
+
+struct gw_ctl_server *
+gw_ctl_server_open(const char *path, int *err)
+{
+	struct gw_ctl_server *s = NULL;
+	struct sockaddr_un sa;
+	struct stat st;
+	int rc = 0;
+	int fd = -1;
+	int e;
+	int i;
+
+	if (path == NULL || path[0] == '\0' || strlen(path) >= sizeof(sa.sun_path)) {
+		errno = ENAMETOOLONG;
+		rc = GW_EINVAL;
+		goto out;
+	}
+	memset(&sa, 0, sizeof(sa));
+	sa.sun_family = AF_UNIX;
+	memcpy(sa.sun_path, path, strlen(path) + 1);
+
+	if (lstat(path, &st) == 0) {
+		if (!S_ISSOCK(st.st_mode)) {
+			errno = EEXIST;
+			rc = GW_EEXIST;
+			goto out;
+		}
+		rc = probe_existing(&sa);
+		if (rc != 0)
+			goto out;
+		if (unlink(path) != 0 && errno != ENOENT) {
+			rc = errno_to_gw(errno);
+			goto out;
+		}
+	}
+
+	s = calloc(1, sizeof(*s));
+	if (s == NULL) {
+		rc = GW_ENOMEM;
+		goto out;
+	}
+	s->fd = -1;
+	for (i = 0; i < GW_CTL_MAX_CONN; i++) {
+		s->conn[i].fd = -1;
+		s->conn[i].in = malloc(GW_CTL_REQUEST_MAX + 1);
+		if (s->conn[i].in == NULL) {
+			rc = GW_ENOMEM;
+			goto out;
+		}
+	}
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		rc = errno_to_gw(errno);
+		goto out;
+	}
+	if (bind(fd, (const struct sockaddr *)&sa, sizeof(sa)) != 0) {
+		rc = errno_to_gw(errno);
+		goto out;
+	}
+	/* Before listen(): nobody can connect while the mode is the umask's. */
+	if (chmod(path, 0660) != 0 || stat(path, &st) != 0 ||
+	    listen(fd, 64) != 0) {
+		e = errno;
+		unlink(path);
+		errno = e;
+		rc = errno_to_gw(e);
+		goto out;
+	}
+	s->fd = fd;
+	s->dev = st.st_dev;
+	s->ino = st.st_ino;
+	memcpy(s->path, path, strlen(path) + 1);
+	fd = -1;
+out:
+	if (rc != 0) {
+		e = errno;
+		if (fd >= 0)
+			close(fd);
+		gw_ctl_server_close(s);
+		s = NULL;
+		errno = e;
+	}
+	if (err != NULL)
+		*err = rc;
+	return s;
+}
+
+static void
+conn_close(struct ctl_conn *c)
+{
+	if (c->fd >= 0)
+		close(c->fd);
+	free(c->out);
+	c->fd = -1;
+	c->out = NULL;
+	c->out_len = 0;
+	c->out_off = 0;
+	c->in_len = 0;
+	c->state = CONN_FREE;
+}
+
+static void
+conn_drain(struct ctl_conn *c)
+{
+	char buf[4096];
+
+	for (;;) {
+		ssize_t n = recv(c->fd, buf, sizeof(buf), 0);
+
+		if (n > 0)
+			continue;
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return;
+		conn_close(c);
+		return;
+	}
+}
+
+static void
+conn_flush(struct ctl_conn *c)
+{
+	while (c->out_off < c->out_len) {
+		ssize_t n = send(c->fd, c->out + c->out_off,
+				 c->out_len - c->out_off, MSG_NOSIGNAL);
+
+		if (n > 0) {
+			c->out_off += (size_t)n;
+			continue;
+		}
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return;
+		conn_close(c);
+		return;
+	}
+	free(c->out);
+	c->out = NULL;
+	shutdown(c->fd, SHUT_WR);
+	c->state = CONN_DRAIN;
+	c->deadline_ms = gw_ctl_now_ms() + GW_CTL_CONN_TIMEOUT_MS;
+	conn_drain(c);
+}
+
+/* Queues an answer (NULL: allocation failed, the client just sees EOF). */
+static void
+conn_answer(struct ctl_conn *c, char *line, size_t len)
+{
+	if (line == NULL) {
+		conn_close(c);
+		return;
+	}
+	c->out = line;
+	c->out_len = len;
+	c->out_off = 0;
+	c->state = CONN_WRITE;
+	c->deadline_ms = gw_ctl_now_ms() + GW_CTL_CONN_TIMEOUT_MS;
+	conn_flush(c);
+}
+
+static void
+conn_request(struct ctl_conn *c, size_t len, gw_ctl_handler_fn fn, void *arg,
+	     int *answered)
+{
+	size_t out_len = 0;
+	char *line = gw_ctl_handle_request(c->in, len, fn, arg, &out_len);
+
+	(*answered)++;
+	conn_answer(c, line, out_len);
+}
+
+static void
+conn_error(struct ctl_conn *c, const char *msg, int *answered)
+{
+	size_t out_len = 0;
+	char *line = gw_ctl_error_line(msg, &out_len);
+
+	(*answered)++;
+	conn_answer(c, line, out_len);
+}
+
+/* Reads what is there; answers once a whole line (or EOF) arrived. */
+static void
+conn_read(struct ctl_conn *c, gw_ctl_handler_fn fn, void *arg, int *answered)
+{
+	for (;;) {
+		size_t room = GW_CTL_REQUEST_MAX + 1 - c->in_len;
+		char *nl;
+		ssize_t n;
+
+		if (room == 0) {
+			conn_error(c, "request too large", answered);
+			return;
+		}
+		n = recv(c->fd, c->in + c->in_len, room, 0);
+		if (n > 0) {
+			nl = memchr(c->in + c->in_len, '\n', (size_t)n);
+			c->in_len += (size_t)n;
+			if (nl != NULL) {
+				conn_request(c, (size_t)(nl - c->in), fn, arg,
+					     answered);
+				return;
+			}
+			continue;
+		}
+		if (n == 0) {
+			/* A client may end its request with EOF instead of '\n'. */
+			if (c->in_len > 0)
+				conn_request(c, c->in_len, fn, arg, answered);
+			else
+				conn_close(c);
+			return;
+		}
+		if (errno == EINTR)
+			continue;
+		if (errno != EAGAIN && errno != EWOULDBLOCK)
+			conn_close(c);
+		return;
+	}
+}
+
+static void
+conn_service(struct ctl_conn *c, gw_ctl_handler_fn fn, void *arg,
+	     int *answered)
+{
+	switch (c->state) {
+	case CONN_READ:
+		conn_read(c, fn, arg, answered);
+		break;
+	case CONN_WRITE:
+		conn_flush(c);
+		break;
+	case CONN_DRAIN:
+		conn_drain(c);
+		break;
+	default:
+		break;
+	}
+}
+
+/* Best effort, never waits: the connection is closed right after. */
+static void
+reject_busy(int fd)
+{
+	size_t len = 0;
+	char *line = gw_ctl_error_line("server busy", &len);
+
+	if (line != NULL) {
+		ssize_t n = send(fd, line, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+
+		(void)n;
+		free(line);
+	}
+	close(fd);
+}
+
+static void
+accept_new(struct gw_ctl_server *s, gw_ctl_handler_fn fn, void *arg,
+	   int *answered)
+{
+	int budget = GW_CTL_MAX_CONN;
+
+	while (budget-- > 0) {
+		struct ctl_conn *c = NULL;
+		int fd;
+		int i;
+
+		fd = accept4(s->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd < 0) {
+			if (errno == EINTR)
+				continue;
+			return; /* EAGAIN, or a transient error: next call */
+		}
+		for (i = 0; i < GW_CTL_MAX_CONN; i++) {
+			if (s->conn[i].state == CONN_FREE) {
+				c = &s->conn[i];
+				break;
+			}
+		}
+		if (c == NULL) {
+			reject_busy(fd);
+			continue;
+		}
+		c->fd = fd;
+		c->state = CONN_READ;
+		c->in_len = 0;
+		c->deadline_ms = gw_ctl_now_ms() + GW_CTL_CONN_TIMEOUT_MS;
+		/* The request is often already there: no extra poll round. */
+		conn_read(c, fn, arg, answered);
+	}
+}
+
+static void
+expire(struct gw_ctl_server *s, uint64_t now)
+{
+	int i;
+
+	for (i = 0; i < GW_CTL_MAX_CONN; i++) {
+		struct ctl_conn *c = &s->conn[i];
+
+		if (c->state == CONN_FREE || now < c->deadline_ms)
+			continue;
+		if (c->state == CONN_READ) {
+			size_t len = 0;
+			char *line = gw_ctl_error_line("request timeout", &len);
+
+			if (line != NULL) {
+				ssize_t n = send(c->fd, line, len,
+						 MSG_NOSIGNAL | MSG_DONTWAIT);
+
+				(void)n;
+				free(line);
+			}
+		}
+		conn_close(c);
+	}
+}
+
+int
+gw_ctl_server_poll(struct gw_ctl_server *s, int timeout_ms,
+		   gw_ctl_handler_fn fn, void *arg)
+{
+	struct pollfd pfd[GW_CTL_MAX_CONN + 1];
+	int which[GW_CTL_MAX_CONN + 1];
+	uint64_t now = gw_ctl_now_ms();
+	int answered = 0;
+	int n = 0;
+	int wait = timeout_ms;
+	int rc;
+	int i;
+
+	if (s == NULL || fn == NULL)
+		return GW_EINVAL;
+	pfd[n].fd = s->fd;
+	pfd[n].events = POLLIN;
+	which[n++] = -1;
+	for (i = 0; i < GW_CTL_MAX_CONN; i++) {
+		struct ctl_conn *c = &s->conn[i];
+		int left;
+
+		if (c->state == CONN_FREE)
+			continue;
+		pfd[n].fd = c->fd;
+		pfd[n].events = c->state == CONN_WRITE ? POLLOUT : POLLIN;
+		which[n++] = i;
+		/* Wake up in time to expire the connection. */
+		left = c->deadline_ms > now ? (int)(c->deadline_ms - now) : 0;
+		if (wait < 0 || left < wait)
+			wait = left;
+	}
+	rc = poll(pfd, (nfds_t)n, wait);
+	if (rc < 0)
+		return errno == EINTR ? 0 : GW_EIO;
+	for (i = 1; i < n; i++) {
+		if (pfd[i].revents != 0)
+			conn_service(&s->conn[which[i]], fn, arg, &answered);
+	}
+	if (pfd[0].revents & POLLIN)
+		accept_new(s, fn, arg, &answered);
+	expire(s, gw_ctl_now_ms());
+	return answered;
+}
+
+void
+gw_ctl_server_close(struct gw_ctl_server *s)
+{
+	struct stat st;
+	int i;
+
+	if (s == NULL)
+		return;
+	for (i = 0; i < GW_CTL_MAX_CONN; i++) {
+		conn_close(&s->conn[i]);
+		free(s->conn[i].in);
+	}
+	if (s->fd >= 0) {
+		close(s->fd);
+		/* Another instance may have replaced the file: keep theirs. */
+		if (s->path[0] != '\0' && stat(s->path, &st) == 0 &&
+		    st.st_dev == s->dev && st.st_ino == s->ino)
+			unlink(s->path);
+	}
+	free(s);
+}
