@@ -18,6 +18,33 @@
  * options), UDP, ICMP, ICMPv6. For ICMP/ICMPv6 error messages the embedded
  * (quoted) IP header and the first 8 bytes of its L4 header are parsed into
  * inner_*.
+ *
+ * Details of the contract:
+ * - VLAN: TPIDs 0x8100, 0x88a8 and 0x9100 are tags; at most 2 in total,
+ *   the stripped one included (a third is MALFORMED, err_layer 2). VID 0
+ *   (priority tag) reads as GW_VLAN_NONE but counts in n_tags.
+ * - ARP: the fixed header and the addresses of the advertised lengths must
+ *   be present (else MALFORMED, err_layer 3).
+ * - IPv4: the header checksum (like the L4 ones) is NOT verified: with
+ *   checksum offload, NICs and virtio deliver frames whose checksum is not
+ *   yet filled in. Bytes past the IP total length are Ethernet padding and
+ *   ignored; a frame shorter than the total length is MALFORMED.
+ * - IPv6: at most 8 extension headers; hop-by-hop only first (as hosts
+ *   enforce); an atomic fragment (offset 0, M clear) is parsed as a whole
+ *   packet; 59 (no next header) is proto 59 without L4.
+ * - FRAGMENT: L2 and L3 fields are filled (proto is the fragment's next
+ *   header); l4_off and every L4 field are 0.
+ * - MALFORMED: the fields of the layers below err_layer are filled (l4_off
+ *   counts as L3), those of err_layer and above are 0; with err_layer 2,
+ *   kind is GW_PKT_OTHER and the tags read before the error stay in
+ *   n_tags/vlan_* (so that the drop can be counted per VLAN).
+ * - Offsets are 16 bits: an IPv6 payload length whose packet would exceed
+ *   65535 bytes is MALFORMED (no Ethernet frame carries one).
+ * - ICMP is parsed only over IPv4 and ICMPv6 only over IPv6; other IP
+ *   protocols (and ICMP in the wrong family) are OK with proto and l4_off
+ *   set and no L4 field. For ICMP, payload_* is the body after the 8-byte
+ *   header. In an error, a quoted IP header (IPv6: with its extension
+ *   headers) cut short is MALFORMED (err_layer 4); missing ports are 0.
  */
 
 #define GW_VLAN_NONE 0 /* no tag; role VLAN "untagged" */
@@ -108,8 +135,13 @@ int gw_pkt_parse(const uint8_t *buf, size_t len, bool stripped,
  *   to_sender == false: the reset continues in orig's direction
  *                       (same addresses and MACs as orig).
  * seq/ack/flags are taken as given (flags normally GW_TCP_RST|GW_TCP_ACK).
- * VLAN tags present in-band in orig are copied. IPv4 and IPv6. Checksums
- * are computed. Returns the frame length, or GW_EINVAL.
+ * VLAN tags present in-band in orig are copied (a tag the NIC stripped is
+ * not written: the caller re-inserts it, e.g. with tx VLAN offload). IPv4
+ * (TTL 64, DF, id 0) or IPv6 (hop limit 64, no extension header), TCP
+ * header without options, window 0. Checksums are computed. out may be
+ * orig (in-place rewrite). Returns the frame length, or GW_EINVAL when meta
+ * is not an OK TCP packet of orig or out_size is below the frame length
+ * (at most 82 bytes, so 128 always fits).
  */
 int gw_pkt_build_tcp_rst(const uint8_t *orig, size_t orig_len,
 			 const struct gw_pkt_meta *meta, bool to_sender,
