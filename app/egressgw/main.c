@@ -60,7 +60,7 @@ gw_app_eal_init_private(const char *name)
 	char prefix[64];
 	char *eal_argv[] = {
 		(char *)"egressgw", (char *)"--no-huge", (char *)"--no-pci",
-		(char *)"--in-memory", (char *)"-m", (char *)"1024",
+		(char *)"-m", (char *)"1024",
 		(char *)"-l", (char *)"0", (char *)"--no-telemetry",
 		(char *)"--log-level", (char *)"*:error", (char *)"--file-prefix",
 		prefix, NULL,

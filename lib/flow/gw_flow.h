@@ -66,7 +66,8 @@ struct gw_flow {
 	uint8_t tcp_state;        /* enum gw_tcp_state */
 	uint8_t verdict;          /* enum gw_flow_verdict */
 	uint8_t reason;           /* enum gw_reason when denied */
-	uint8_t fin_seen;         /* bit 0: client FIN, bit 1: server FIN */
+	uint8_t fin_seen;         /* bit 0: client FIN, bit 1: server FIN,
+	                           * bits 2/3: client/server FIN acknowledged */
 	uint8_t app;              /* what decided: 0 none, 1 TLS, 2 HTTP (for records) */
 	int16_t role;             /* role index, -1 when unknown */
 	uint32_t rule;            /* rule/signature that decided (opaque to the table) */
@@ -81,7 +82,7 @@ struct gw_flow {
 	uint32_t server_isn;
 	struct gw_flow_ext *ext;  /* non-NULL while pending with held state */
 	uint32_t slot;            /* internal: index in the table's array */
-	uint32_t timer_next;      /* internal */
+	uint32_t timer_next;      /* internal: key hash while in use, free-list link when free */
 };
 
 struct gw_flow_table;

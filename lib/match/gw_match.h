@@ -14,9 +14,10 @@
  * FQDN allowlists: exact names ("api.x.tld") and wildcards ("*.x.tld",
  * any subdomain at any depth, not the apex). Compiled as one literal set
  * (hs_compile_lit_multi) over a delimited form of the name, so 100 000
- * names compile in about a second, where one anchored regex per name takes
- * minutes (see docs/performance.md). Names are matched after
- * normalisation (gw_name_normalize): lower case, no trailing dot.
+ * names compile in seconds, where one anchored regex per name does not
+ * finish in minutes (see docs/matching.md for the layout and figures).
+ * Names are matched after normalisation (gw_name_normalize): lower case,
+ * no trailing dot.
  *
  * C2 signatures: PCRE-subset regexes (Hyperscan syntax) on the name,
  * caseless, compiled with hs_compile_multi; the first matching signature
@@ -60,10 +61,13 @@ void gw_match_scratch_free(struct gw_match_scratch *s);
 
 /*
  * Scans a normalised name. Returns the index of the first matching pattern
- * (>= 0), -1 for no match, or a negative GW_E* (< -1... see below) on a
- * scan error. For FQDN databases the index is of the matching name as given
- * to gw_match_fqdn_build (exact matches preferred over wildcards, then the
- * lowest index).
+ * (>= 0), GW_MATCH_NONE (-1) for no match, or a negative GW_E* below -1
+ * (GW_EINVAL, GW_ENOMEM) on a scan error. For FQDN databases the index is
+ * of the matching name as given to gw_match_fqdn_build (exact matches
+ * preferred over wildcards, then the lowest index), and a name that is not
+ * normalised (empty, over 253 bytes, leading dot, a byte outside
+ * [a-z0-9-_.]) is refused with GW_EINVAL rather than looked up. A scratch
+ * is not needed (may be NULL) for an empty database.
  */
 #define GW_MATCH_NONE (-1)
 int gw_match_scan(const struct gw_match_db *db, struct gw_match_scratch *s,
@@ -74,12 +78,19 @@ int gw_match_scan(const struct gw_match_db *db, struct gw_match_scratch *s,
  * removed. Rejects (GW_EMALFORMED) empty names, names over 253 bytes, labels
  * over 63, empty labels, and bytes other than [A-Za-z0-9-_.*]
  * ('*' only when allow_wildcard, as the whole first label).
- * Returns the length written (out needs len + 1 bytes; it is NUL-terminated).
+ * A wildcard needs at least one label after "*." (a bare "*" is refused).
+ * Returns the length written (out needs len + 1 bytes; it is NUL-terminated),
+ * GW_ENOSPC if it has fewer, GW_EINVAL for NULL pointers.
  */
 int gw_name_normalize(const uint8_t *in, size_t len, char *out, size_t size,
 		      bool allow_wildcard);
 
-/* True if the name is an IPv4 dotted quad or an IPv6 literal (with or without brackets). */
+/*
+ * True if the name is an IPv4 dotted quad or an IPv6 literal (with or
+ * without brackets). IPv4 covers every form inet_aton() takes ("127.1",
+ * "0x7f.0.0.1", "2130706433"): any name whose labels are all decimal or
+ * 0x-hex numbers. One trailing dot is ignored.
+ */
 bool gw_name_is_ip_literal(const char *name, size_t len);
 
 #endif /* GW_MATCH_H */

@@ -25,7 +25,13 @@
 #define GW_MAX_ROLES 256
 #define GW_VLAN_MAX 4094
 
-/* One diagnostic: "file:line:col: message". Lines and columns are 1-based. */
+/*
+ * One diagnostic: "file:line:col: message". Lines and columns are 1-based;
+ * line 0 means the message is about the whole file (cannot open, too big).
+ * The message starts with the dotted key path when there is one, e.g.
+ * "egress_policy.roles.web: unknown key 'alow_fqdns' (did you mean
+ * 'allow_fqdns'?)". Entries are sorted by position.
+ */
 struct gw_diag {
 	unsigned int line;
 	unsigned int col;
@@ -54,7 +60,8 @@ struct gw_role {
 	uint16_t *ports;           /* allow_ports; empty = defaults (see decide) */
 	uint16_t n_methods;
 	char (*methods)[GW_METHOD_MAX]; /* upper case; empty = any method */
-	struct gw_match_db *fqdn_db;
+	struct gw_match_db *fqdn_db;   /* NULL when n_fqdns == 0 */
+	char *notes;               /* `notes:` text (informational), or NULL */
 };
 
 enum gw_severity { GW_SEV_HIGH = 1, GW_SEV_MEDIUM = 2, GW_SEV_LOW = 3 };
@@ -175,7 +182,11 @@ void gw_policy_decide_name(const struct gw_policy *p, const struct gw_role *role
 			   const char *method, size_t method_len,
 			   struct gw_decision *d);
 
-/* Text summary for `egressgw check` (roles, VLANs, rule counts, unenforced keys). */
+/*
+ * Text summary for `egressgw check` (roles, VLANs, rule counts, unenforced
+ * keys). Returns the length written (without the NUL), GW_ENOSPC when buf
+ * was too small (buf then holds a NUL-terminated prefix) or GW_EINVAL.
+ */
 int gw_policy_summary(const struct gw_policy *p, char *buf, size_t size);
 
 #endif /* GW_POLICY_H */
