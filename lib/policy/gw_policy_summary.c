@@ -1,0 +1,156 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Text summary of a frozen policy for `egressgw check`: what the gateway
+ * will do with it, including what it accepted but will not enforce.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "common/gw_error.h"
+#include "common/gw_util.h"
+#include "policy/gw_policy_private.h"
+
+struct sbuf {
+	char *buf;
+	size_t size;
+	size_t len;
+	bool overflow;
+};
+
+static void
+sb_printf(struct sbuf *sb, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void
+sb_printf(struct sbuf *sb, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (sb->overflow)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(sb->buf + sb->len, sb->size - sb->len, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= sb->size - sb->len) {
+		sb->overflow = true;
+		return;
+	}
+	sb->len += (size_t)n;
+}
+
+static void
+summary_role(struct sbuf *sb, const struct gw_role *r)
+{
+	uint16_t i;
+
+	sb_printf(sb, "  %s (line %u): vlans", r->name, r->line);
+	if (r->n_vlans == 0 && !r->untagged)
+		sb_printf(sb, " none (matches no traffic)");
+	for (i = 0; i < r->n_vlans; i++)
+		sb_printf(sb, "%s%u", i == 0 ? " " : ",", r->vlans[i]);
+	if (r->untagged)
+		sb_printf(sb, "%suntagged", r->n_vlans == 0 ? " " : ",");
+	sb_printf(sb, "; %zu fqdns, %zu cidrs; ports", r->n_fqdns, r->n_cidrs);
+	if (r->n_ports == 0)
+		sb_printf(sb, " any for cidrs, 443 (TLS) and 80 (HTTP) for names");
+	for (i = 0; i < r->n_ports; i++)
+		sb_printf(sb, "%s%u", i == 0 ? " " : ",", r->ports[i]);
+	sb_printf(sb, "; methods");
+	if (r->n_methods == 0)
+		sb_printf(sb, " any");
+	for (i = 0; i < r->n_methods; i++)
+		sb_printf(sb, "%s%s", i == 0 ? " " : ",", r->methods[i]);
+	if (r->notes != NULL)
+		sb_printf(sb, "; has notes");
+	sb_printf(sb, "\n");
+}
+
+/* Walks the gateway keyword table, so every setting is shown. */
+static void
+summary_gateway(struct sbuf *sb, const struct pol_kw *tab, const void *base,
+		const char *prefix)
+{
+	for (; tab->key != NULL; tab++) {
+		const void *field = (const uint8_t *)base + tab->off;
+		const struct pol_kw_word *w;
+		char sub[64];
+		uint64_t v;
+
+		switch (tab->type) {
+		case KW_MAP:
+			snprintf(sub, sizeof(sub), "%s%s.", prefix, tab->key);
+			summary_gateway(sb, tab->sub, field, sub);
+			break;
+		case KW_UINT:
+			sb_printf(sb, "  %s%s: %llu\n", prefix, tab->key,
+				  (unsigned long long)pol_kw_get_uint(tab, base));
+			break;
+		case KW_ENUM:
+			v = pol_kw_get_uint(tab, base);
+			for (w = tab->words; w->word != NULL; w++)
+				if (w->value == v)
+					break;
+			sb_printf(sb, "  %s%s: %s\n", prefix, tab->key,
+				  w->word != NULL ? w->word : "?");
+			break;
+		case KW_STR:
+			sb_printf(sb, "  %s%s: %s\n", prefix, tab->key,
+				  (const char *)field);
+			break;
+		default:
+			break;
+		}
+	}
+}
+
+int
+gw_policy_summary(const struct gw_policy *p, char *buf, size_t size)
+{
+	struct sbuf sb = {.buf = buf, .size = size};
+	size_t i, n_novlan = 0;
+	uint32_t lo = UINT32_MAX, hi = 0;
+
+	if (p == NULL || buf == NULL || size == 0)
+		return GW_EINVAL;
+	buf[0] = '\0';
+	sb_printf(&sb, "policy %s: %zu roles, %zu C2 signatures\n", p->source,
+		  p->n_roles, p->n_sigs);
+	if (p->n_roles > 0)
+		sb_printf(&sb, "roles:\n");
+	for (i = 0; i < p->n_roles; i++) {
+		summary_role(&sb, &p->roles[i]);
+		if (p->roles[i].n_vlans == 0 && !p->roles[i].untagged)
+			n_novlan++;
+	}
+	for (i = 0; i < p->n_sigs; i++) {
+		lo = GW_MIN(lo, p->sigs[i].id);
+		hi = GW_MAX(hi, p->sigs[i].id);
+	}
+	if (p->n_sigs > 0)
+		sb_printf(&sb, "c2 signatures: %zu (ids %u..%u), checked before every allowlist\n",
+			  p->n_sigs, lo, hi);
+	sb_printf(&sb, "gateway (a reload does not change these; restart):\n");
+	summary_gateway(&sb, pol_kw_gateway, &p->gw, "");
+	if (p->n_unenforced > 0) {
+		sb_printf(&sb, "accepted but not enforced by this version:\n");
+		for (i = 0; i < p->n_unenforced; i++)
+			sb_printf(&sb, "  %s (line %u)\n", p->unenforced[i].path,
+				  p->unenforced[i].line);
+	}
+	if (n_novlan > 0) {
+		sb_printf(&sb, "note: %zu role%s without vlans match%s no traffic:",
+			  n_novlan, n_novlan == 1 ? "" : "s",
+			  n_novlan == 1 ? "es" : "");
+		for (i = 0; i < p->n_roles; i++)
+			if (p->roles[i].n_vlans == 0 && !p->roles[i].untagged)
+				sb_printf(&sb, " %s", p->roles[i].name);
+		sb_printf(&sb, "\n");
+	}
+	if (sb.overflow) {
+		buf[sb.len] = '\0';
+		return GW_ENOSPC;
+	}
+	return (int)sb.len;
+}
