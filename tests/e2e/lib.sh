@@ -1,0 +1,589 @@
+# SPDX-License-Identifier: BSD-3-Clause
+# shellcheck shell=bash
+#
+# Sourced helpers for the egressgw network-namespace testbed.
+#
+#   client ns ($NS_C)                 root ns                  server ns ($NS_S)
+#   c0 10.99.0.10/24  <--veth-->  $IF_LAN [gateway] $IF_WAN  <--veth-->  s0 10.99.0.100..104/24
+#      fd99::10/64                 port 0          port 1                  fd99::100..104/64
+#
+# Client and server share one L2 segment through the (transparent) gateway, so
+# every server address is "directly" reachable and tests pick an allowed or a
+# spoofed destination just by choosing the address. Modes of egw_testbed_up:
+#   direct  one veth pair straight between the namespaces (no gateway)
+#   gw      the picture above; the gateway runs in the root ns on net_af_packet
+#   vlan    as gw, with a user-space tagger (vlantag) on each side: the client's
+#           frames reach the gateway tagged with $EGW_VID (and $EGW_VID_OUTER),
+#           and the server side pops the tag(s) again (this kernel has no 802.1Q)
+#
+# Everything a run creates carries the prefix egw$$ (namespaces egw<pid>-c,
+# egw<pid>-s, links egw<pid>-*, DPDK --file-prefix egw<pid>), is recorded in
+# /run/egw-testbed/ and is torn down by the EXIT trap set in egw_init. Runs that
+# died without their trap (SIGKILL) are reaped by the next egw_init.
+#
+# Scripts: set -euo pipefail; source lib.sh; egw_init; egw_testbed_up gw; ...
+
+EGW_LIB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+EGW_PY=/usr/bin/python3
+EGW_TOOL=("$EGW_PY" "$EGW_LIB_DIR/egwtool.py")
+EGW_STATE_DIR=/run/egw-testbed
+
+EGW_C4=10.99.0.10
+EGW_C6=fd99::10
+EGW_S4=(10.99.0.100 10.99.0.101 10.99.0.102 10.99.0.103 10.99.0.104)
+EGW_S6=(fd99::100 fd99::101 fd99::102 fd99::103 fd99::104)
+# nginx (TLS on 443, HTTP on 80) listens on the first four addresses; the last
+# one has the raw TCP listener on 443 ("raw data on 443").
+EGW_S4_WEB=10.99.0.100
+EGW_S6_WEB=fd99::100
+EGW_S4_RAW=10.99.0.104
+EGW_S6_RAW=fd99::104
+EGW_NAMES=(allowed.test api.allowed.test www.allowed.test denied.test
+	www.denied.test evil-c2.test)
+# Upper bound in seconds for any single client command.
+EGW_TIMEOUT=${EGW_TIMEOUT:-20}
+
+EGW_PASS=0
+EGW_FAIL=0
+EGW_PIDS=()
+EGW_P=""
+EGW_TMP=""
+
+egw_log()
+{
+	printf '# [%s] %s\n' "$(date +%T)" "$*" >&2
+}
+
+egw_die()
+{
+	printf 'FATAL %s\n' "$*" >&2
+	exit 1
+}
+
+# ---- results -------------------------------------------------------------
+
+egw_ok()
+{
+	EGW_PASS=$((EGW_PASS + 1))
+	printf 'ok %s\n' "$*"
+}
+
+egw_fail()
+{
+	EGW_FAIL=$((EGW_FAIL + 1))
+	printf 'FAIL %s\n' "$1"
+	shift
+	local l
+	for l in "$@"; do
+		printf '#   %s\n' "$l"
+	done
+}
+
+egw_skip()
+{
+	printf 'SKIP %s\n' "$*"
+}
+
+# Prints the closing line; returns 1 when anything failed.
+egw_summary()
+{
+	printf '%d passed, %d failed\n' "$EGW_PASS" "$EGW_FAIL"
+	[ "$EGW_FAIL" -eq 0 ]
+}
+
+# ---- life cycle ----------------------------------------------------------
+
+# Start time of a live process (field 22 of /proc/PID/stat); fails for a
+# process that is gone or a zombie (a killed run whose parent has not yet
+# reaped it is dead for our purposes).
+_egw_starttime()
+{
+	local s f
+	s=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+	s=${s##*) }
+	read -r -a f <<<"$s"
+	case ${f[0]} in Z | X) return 1 ;; esac
+	printf '%s' "${f[19]}"
+}
+
+_egw_alive_same()
+{
+	local pid=$1 st=$2 now
+	now=$(_egw_starttime "$pid") || return 1
+	[ "$now" = "$st" ]
+}
+
+# Removes every trace of the run with prefix $1 (ours or a dead one).
+_egw_teardown_prefix()
+{
+	local p=$1 pid st name ns l
+	if [ -f "$EGW_STATE_DIR/$p.pids" ]; then
+		while read -r pid st name; do
+			if _egw_alive_same "$pid" "$st"; then
+				kill -TERM "$pid" 2>/dev/null || true
+			fi
+		done <"$EGW_STATE_DIR/$p.pids"
+		sleep 0.5
+		while read -r pid st name; do
+			if _egw_alive_same "$pid" "$st"; then
+				kill -KILL "$pid" 2>/dev/null || true
+			fi
+		done <"$EGW_STATE_DIR/$p.pids"
+	fi
+	for ns in $(ip netns list 2>/dev/null | awk '{print $1}'); do
+		case $ns in
+		"$p"-*)
+			for pid in $(ip netns pids "$ns" 2>/dev/null); do
+				kill -KILL "$pid" 2>/dev/null || true
+			done
+			ip netns del "$ns" 2>/dev/null || true
+			;;
+		esac
+	done
+	for l in $(ip -o link show 2>/dev/null | awk -F': ' '{print $2}' | cut -d@ -f1); do
+		case $l in
+		"$p"-*) ip link del "$l" 2>/dev/null || true ;;
+		esac
+	done
+	rm -rf "/var/run/dpdk/$p"
+	rm -f "$EGW_STATE_DIR/$p" "$EGW_STATE_DIR/$p.pids"
+}
+
+_egw_reap_stale()
+{
+	local m p pid st tmp
+	[ -d "$EGW_STATE_DIR" ] || return 0
+	for m in "$EGW_STATE_DIR"/egw*; do
+		[ -f "$m" ] || continue
+		case $m in *.pids) continue ;; esac
+		p=$(basename "$m")
+		pid="" st="" tmp=""
+		read -r pid st tmp <"$m" || true
+		if [ -n "$pid" ] && _egw_alive_same "$pid" "$st"; then
+			continue
+		fi
+		egw_log "reaping testbed $p left by dead process $pid"
+		_egw_teardown_prefix "$p"
+		case $tmp in
+		/tmp/"$p".*) rm -rf "$tmp" ;;
+		esac
+	done
+}
+
+egw_cleanup()
+{
+	local rc=$? i
+	set +e
+	trap - EXIT INT TERM
+	for ((i = ${#EGW_PIDS[@]} - 1; i >= 0; i--)); do
+		kill -TERM "${EGW_PIDS[$i]}" 2>/dev/null
+	done
+	for ((i = ${#EGW_PIDS[@]} - 1; i >= 0; i--)); do
+		_egw_wait_pid "${EGW_PIDS[$i]}" 5 ||
+			kill -KILL "${EGW_PIDS[$i]}" 2>/dev/null
+		wait "${EGW_PIDS[$i]}" 2>/dev/null
+	done
+	if [ -n "$EGW_P" ]; then
+		_egw_teardown_prefix "$EGW_P"
+	fi
+	if [ -n "$EGW_TMP" ] && [ -d "$EGW_TMP" ]; then
+		if [ "${EGW_KEEP:-0}" = 1 ] || { [ "$rc" -ne 0 ] && [ "${EGW_KEEP_ON_FAIL:-0}" = 1 ]; }; then
+			egw_log "kept $EGW_TMP"
+		else
+			rm -rf "$EGW_TMP"
+		fi
+	fi
+	exit "$rc"
+}
+
+# egw_init: unique prefix, temp dir, traps. Must run in the main shell.
+egw_init()
+{
+	[ "$(id -u)" = 0 ] || egw_die "the testbed needs root"
+	mkdir -p "$EGW_STATE_DIR"
+	_egw_reap_stale
+	EGW_P="egw$$"
+	NS_C="$EGW_P-c"
+	NS_S="$EGW_P-s"
+	IF_LAN="$EGW_P-lan"
+	IF_WAN="$EGW_P-wan"
+	EGW_FILE_PREFIX="$EGW_P"
+	EGW_TMP=$(mktemp -d "/tmp/$EGW_P.XXXXXX")
+	echo "$$ $(_egw_starttime $$) $EGW_TMP" >"$EGW_STATE_DIR/$EGW_P"
+	: >"$EGW_STATE_DIR/$EGW_P.pids"
+	trap egw_cleanup EXIT
+	trap 'exit 130' INT
+	trap 'exit 143' TERM
+	export HOME="$EGW_TMP"
+}
+
+_egw_wait_pid()
+{
+	local pid=$1 secs=$2 n
+	n=$((secs * 10))
+	while [ "$n" -gt 0 ]; do
+		kill -0 "$pid" 2>/dev/null || return 0
+		sleep 0.1
+		n=$((n - 1))
+	done
+	return 1
+}
+
+# egw_bg NAME NS CMD...: starts CMD in the background (NS "-" = root ns),
+# stdout+stderr to $EGW_TMP/NAME.log; sets EGW_LAST_PID.
+egw_bg()
+{
+	local name=$1 ns=$2
+	shift 2
+	if [ "$ns" = - ]; then
+		"$@" </dev/null >"$EGW_TMP/$name.log" 2>&1 &
+	else
+		ip netns exec "$ns" "$@" </dev/null >"$EGW_TMP/$name.log" 2>&1 &
+	fi
+	EGW_LAST_PID=$!
+	EGW_PIDS+=("$EGW_LAST_PID")
+	echo "$EGW_LAST_PID $(_egw_starttime "$EGW_LAST_PID" || echo 0) $name" \
+		>>"$EGW_STATE_DIR/$EGW_P.pids"
+}
+
+# egw_stop_pid PID [SIG] [SECS]: signal, wait, return the exit status.
+egw_stop_pid()
+{
+	local pid=$1 sig=${2:-TERM} secs=${3:-10} rc=0
+	kill -"$sig" "$pid" 2>/dev/null || true
+	if ! _egw_wait_pid "$pid" "$secs"; then
+		egw_log "pid $pid ignored SIG$sig for ${secs}s: killing"
+		kill -KILL "$pid" 2>/dev/null || true
+	fi
+	wait "$pid" 2>/dev/null || rc=$?
+	return "$rc"
+}
+
+# Runs CMD in a namespace with the client time bound.
+egw_in()
+{
+	local ns=$1
+	shift
+	ip netns exec "$ns" timeout -k 2 "$EGW_TIMEOUT" "$@"
+}
+
+egw_c() { egw_in "$NS_C" "$@"; }
+egw_s() { egw_in "$NS_S" "$@"; }
+
+# ---- testbed -------------------------------------------------------------
+
+_egw_ns_new()
+{
+	local ns=$1
+	ip netns add "$ns"
+	ip -n "$ns" link set lo up
+	# No DAD (addresses usable at once), no RS/RA chatter in the captures.
+	ip netns exec "$ns" sysctl -qw \
+		net.ipv6.conf.all.accept_dad=0 \
+		net.ipv6.conf.default.accept_dad=0 \
+		net.ipv6.conf.all.accept_ra=0 \
+		net.ipv6.conf.default.accept_ra=0 \
+		net.ipv6.conf.default.router_solicitations=0 \
+		net.ipv6.conf.all.router_solicitations=0 \
+		net.ipv6.conf.default.dad_transmits=0
+}
+
+# Offloads off on every veth end: segments that cross a packet socket must be
+# real wire-size frames with real checksums (TESTBED.md).
+_egw_if_prep()
+{
+	local ns=$1 ifn=$2 mtu=${3:-1500} pre=()
+	[ "$ns" = - ] || pre=(ip netns exec "$ns")
+	"${pre[@]}" ethtool -K "$ifn" tx off rx off tso off gso off gro off \
+		txvlan off rxvlan off >/dev/null
+	"${pre[@]}" ip link set "$ifn" mtu "$mtu"
+	if [ "$ns" = - ]; then
+		# Root-side ends carry no addresses and must not emit anything.
+		sysctl -qw "net.ipv6.conf.$ifn.disable_ipv6=1"
+	fi
+	"${pre[@]}" ip link set "$ifn" up
+}
+
+# _egw_veth NAME_A NS_A NAME_B NS_B [MTU_A] [MTU_B]  (NS "-" = root)
+_egw_veth()
+{
+	local a=$1 nsa=$2 b=$3 nsb=$4 mtua=${5:-1500} mtub=${6:-1500}
+	local args=(ip link add "$a")
+	[ "$nsa" = - ] || args+=(netns "$nsa")
+	args+=(type veth peer name "$b")
+	[ "$nsb" = - ] || args+=(netns "$nsb")
+	"${args[@]}"
+	_egw_if_prep "$nsa" "$a" "$mtua"
+	_egw_if_prep "$nsb" "$b" "$mtub"
+}
+
+_egw_addrs()
+{
+	local a
+	ip -n "$NS_C" addr add "$EGW_C4/24" dev c0
+	ip -n "$NS_C" addr add "$EGW_C6/64" dev c0 nodad
+	for a in "${EGW_S4[@]}"; do
+		ip -n "$NS_S" addr add "$a/24" dev s0
+	done
+	for a in "${EGW_S6[@]}"; do
+		ip -n "$NS_S" addr add "$a/64" dev s0 nodad
+	done
+}
+
+# Finds or builds the vlantag helper; sets EGW_VLANTAG.
+egw_vlantag_bin()
+{
+	local c
+	for c in "${EGW_VLANTAG:-}" "${BUILD_DIR:-/nonexistent}/tests/e2e/vlantag"; do
+		if [ -n "$c" ] && [ -x "$c" ]; then
+			EGW_VLANTAG=$c
+			return 0
+		fi
+	done
+	# Not built by meson (tests/meson.build without subdir('e2e')): build it.
+	cc -O2 -std=gnu11 -Wall -Wextra -Werror -o "$EGW_TMP/vlantag" \
+		"$EGW_LIB_DIR/vlantag.c" || egw_die "cannot build vlantag"
+	EGW_VLANTAG="$EGW_TMP/vlantag"
+}
+
+# egw_testbed_up MODE (direct | gw | vlan)
+egw_testbed_up()
+{
+	local mode=$1 vt
+	_egw_ns_new "$NS_C"
+	_egw_ns_new "$NS_S"
+	case $mode in
+	direct)
+		_egw_veth c0 "$NS_C" s0 "$NS_S"
+		;;
+	gw)
+		_egw_veth "$IF_LAN" - c0 "$NS_C"
+		_egw_veth "$IF_WAN" - s0 "$NS_S"
+		;;
+	vlan)
+		[ -n "${EGW_VID:-}" ] || egw_die "vlan mode needs EGW_VID"
+		egw_vlantag_bin
+		# Tagged frames are 4 (802.1Q) or 8 (QinQ) bytes longer than the
+		# 1500-byte MTU of the hosts: the trunk links get room for them.
+		_egw_veth "$EGW_P-cu" - c0 "$NS_C"
+		_egw_veth "$IF_LAN" - "$EGW_P-lt" - 1600 1600
+		_egw_veth "$EGW_P-su" - s0 "$NS_S"
+		_egw_veth "$IF_WAN" - "$EGW_P-wt" - 1600 1600
+		vt=(--vid "$EGW_VID")
+		[ -z "${EGW_VID_OUTER:-}" ] || vt+=(--vid-outer "$EGW_VID_OUTER")
+		egw_bg vlantag-lan - "$EGW_VLANTAG" --untagged "$EGW_P-cu" \
+			--trunk "$EGW_P-lt" "${vt[@]}"
+		egw_bg vlantag-wan - "$EGW_VLANTAG" --untagged "$EGW_P-su" \
+			--trunk "$EGW_P-wt" "${vt[@]}"
+		;;
+	*)
+		egw_die "unknown testbed mode $mode"
+		;;
+	esac
+	_egw_addrs
+	egw_log "testbed $EGW_P up ($mode): ns $NS_C $NS_S, tmp $EGW_TMP"
+}
+
+# ---- servers -------------------------------------------------------------
+
+# egw_certs: a throw-away CA and one server certificate for every test name
+# (and the web addresses). Sets EGW_CA, EGW_CRT, EGW_KEY.
+egw_certs()
+{
+	local d="$EGW_TMP/pki" san="" n
+	mkdir -p "$d"
+	for n in "${EGW_NAMES[@]}"; do
+		san+="DNS:$n,"
+	done
+	san+="IP:$EGW_S4_WEB,IP:$EGW_S6_WEB"
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+		-keyout "$d/ca.key" -out "$d/ca.crt" -days 2 \
+		-subj "/CN=egressgw test CA" \
+		-addext "basicConstraints=critical,CA:TRUE" \
+		-addext "keyUsage=critical,keyCertSign" 2>/dev/null
+	openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+		-keyout "$d/srv.key" -out "$d/srv.csr" \
+		-subj "/CN=${EGW_NAMES[0]}" 2>/dev/null
+	printf 'subjectAltName=%s\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n' \
+		"$san" >"$d/srv.ext"
+	openssl x509 -req -in "$d/srv.csr" -CA "$d/ca.crt" -CAkey "$d/ca.key" \
+		-CAcreateserial -days 2 -extfile "$d/srv.ext" \
+		-out "$d/srv.crt" 2>/dev/null
+	EGW_CA="$d/ca.crt"
+	EGW_CRT="$d/srv.crt"
+	EGW_KEY="$d/srv.key"
+}
+
+# _egw_wait_listen NS ADDR:PORT SECS
+_egw_wait_listen()
+{
+	local ns=$1 ap=$2 n=$(($3 * 10))
+	while [ "$n" -gt 0 ]; do
+		if ip netns exec "$ns" ss -Hltn | awk '{print $4}' | grep -qxF "$ap"; then
+			return 0
+		fi
+		sleep 0.1
+		n=$((n - 1))
+	done
+	return 1
+}
+
+# egw_servers_start: nginx (TLS 443 + HTTP 80 on .100-.103) and the raw TCP
+# listener (443 on .104) in the server ns.
+egw_servers_start()
+{
+	local d="$EGW_TMP/nginx" i listen=""
+	[ -n "${EGW_CA:-}" ] || egw_certs
+	mkdir -p "$d"
+	for i in 0 1 2 3; do
+		listen+="		listen ${EGW_S4[$i]}:80;
+		listen [${EGW_S6[$i]}]:80;
+		listen ${EGW_S4[$i]}:443 ssl;
+		listen [${EGW_S6[$i]}]:443 ssl;
+"
+	done
+	cat >"$d/nginx.conf" <<EOF
+user root;
+daemon off;
+worker_processes 1;
+pid $d/nginx.pid;
+error_log $d/error.log info;
+events { worker_connections 512; }
+http {
+	log_format egw '\$remote_addr:\$remote_port \$server_addr:\$server_port '
+		'host="\$host" sni="\$ssl_server_name" "\$request" \$status';
+	access_log $d/access.log egw;
+	client_body_temp_path $d/body;
+	proxy_temp_path $d/proxy;
+	ssl_protocols TLSv1.2 TLSv1.3;
+	ssl_certificate $EGW_CRT;
+	ssl_certificate_key $EGW_KEY;
+	default_type text/html;
+	server {
+$listen		server_name _;
+		location / {
+			return 200 '<!DOCTYPE html><html><head><title>egw</title></head><body><p id="egw">egw-ok host=\$host sni=\$ssl_server_name</p></body></html>\n';
+		}
+	}
+}
+EOF
+	ip netns exec "$NS_S" nginx -t -c "$d/nginx.conf" >"$EGW_TMP/nginx-t.log" 2>&1 ||
+		egw_die "nginx config: $(cat "$EGW_TMP/nginx-t.log")"
+	egw_bg nginx "$NS_S" nginx -c "$d/nginx.conf"
+	_egw_wait_listen "$NS_S" "$EGW_S4_WEB:443" 10 || egw_die "nginx did not listen"
+	egw_bg rawsrv "$NS_S" "${EGW_TOOL[@]}" raw-server --bind "$EGW_S4_RAW" \
+		--bind "$EGW_S6_RAW" --port 443 --log "$EGW_TMP/rawsrv.conns"
+	_egw_wait_listen "$NS_S" "$EGW_S4_RAW:443" 10 || egw_die "raw listener did not listen"
+}
+
+# ---- captures ------------------------------------------------------------
+
+declare -A EGW_CAP_PID
+
+# egw_capture_start NAME NS IFACE FILE [FILTER...]
+egw_capture_start()
+{
+	local name=$1 ns=$2 ifn=$3 file=$4 n=100
+	shift 4
+	egw_bg "tcpdump-$name" "$ns" tcpdump -i "$ifn" -n -s 0 -U -B 8192 \
+		--immediate-mode -w "$file" "$@"
+	EGW_CAP_PID[$name]=$EGW_LAST_PID
+	while [ "$n" -gt 0 ]; do
+		grep -q "listening on" "$EGW_TMP/tcpdump-$name.log" 2>/dev/null && return 0
+		kill -0 "$EGW_LAST_PID" 2>/dev/null ||
+			egw_die "tcpdump $name: $(cat "$EGW_TMP/tcpdump-$name.log")"
+		sleep 0.1
+		n=$((n - 1))
+	done
+	egw_die "tcpdump $name did not start"
+}
+
+egw_capture_stop()
+{
+	local name=$1
+	# Let the last frames of the case land before stopping the capture.
+	sleep 0.3
+	egw_stop_pid "${EGW_CAP_PID[$name]}" INT 10 || true
+}
+
+# ---- clients -------------------------------------------------------------
+
+# egw_chromium NS NAME IP URL: headless Chromium with NAME resolved to IP and
+# every other name unresolvable (so its background fetches, e.g. to
+# update.googleapis.com, never leave the namespace), DOM on stdout.
+egw_chromium()
+{
+	local ns=$1 name=$2 ip=$3 url=$4 ud
+	ud=$(mktemp -d "$EGW_TMP/chromium.XXXXXX")
+	case $ip in *:*) ip="[$ip]" ;; esac
+	ip netns exec "$ns" timeout -k 5 60 chromium --headless --no-sandbox \
+		--disable-gpu --no-first-run --disable-background-networking \
+		--disable-component-update --disable-sync --disable-quic \
+		--disable-features=NetworkTimeServiceQuerying,MediaRouter,OptimizationHints \
+		--user-data-dir="$ud" --ignore-certificate-errors \
+		"--host-resolver-rules=MAP $name $ip, MAP * ~NOTFOUND" \
+		--dump-dom "$url" 2>"$ud.log"
+}
+
+egw_have_chromium()
+{
+	command -v chromium >/dev/null 2>&1
+}
+
+# ---- gateway -------------------------------------------------------------
+
+# GW_CMD is the gateway executable. When it is dpdk-testpmd, the stand-in
+# bridge (io forwarding) runs instead and gateway-only checks are skipped.
+egw_gw_standin()
+{
+	case $(basename "${GW_CMD:?GW_CMD not set}") in
+	*testpmd*) return 0 ;;
+	*) return 1 ;;
+	esac
+}
+
+# egw_gw_start [POLICY]: starts $GW_CMD on $IF_LAN (port 0) and $IF_WAN
+# (port 1). Sets EGW_GW_PID, EGW_EVE, EGW_CTL.
+egw_gw_start()
+{
+	local policy=${1:-} eal app
+	EGW_EVE="$EGW_TMP/eve.json"
+	EGW_CTL="$EGW_TMP/gw.sock"
+	eal=(-l 0-1 --no-huge -m 512 --no-pci --file-prefix "$EGW_FILE_PREFIX"
+		--vdev "net_af_packet0,iface=$IF_LAN"
+		--vdev "net_af_packet1,iface=$IF_WAN")
+	if egw_gw_standin; then
+		app=(--forward-mode=io --auto-start --stats-period 3600
+			--total-num-mbufs=8192 --nb-cores=1)
+	else
+		[ -n "$policy" ] || egw_die "egw_gw_start: policy file needed"
+		app=(--config "$policy" --eve "$EGW_EVE" --ctl-socket "$EGW_CTL"
+			--lan-port 0 --wan-port 1)
+	fi
+	egw_log "gateway: $GW_CMD ${eal[*]} -- ${app[*]}"
+	egw_bg gateway - "$GW_CMD" "${eal[@]}" -- "${app[@]}"
+	EGW_GW_PID=$EGW_LAST_PID
+}
+
+# egw_gw_wait_forwarding [SECS]: ARP from the client for a server address
+# must be answered through the gateway (no IP flow is opened by the probe).
+egw_gw_wait_forwarding()
+{
+	local secs=${1:-30} t0=$SECONDS
+	while [ $((SECONDS - t0)) -lt "$secs" ]; do
+		kill -0 "$EGW_GW_PID" 2>/dev/null ||
+			egw_die "gateway exited: $(tail -n 20 "$EGW_TMP/gateway.log")"
+		if ip netns exec "$NS_C" "${EGW_TOOL[@]}" arp-probe --iface c0 \
+			--src "$EGW_C4" --dst "$EGW_S4_WEB" --timeout 2 >/dev/null 2>&1; then
+			egw_log "gateway forwards after $((SECONDS - t0))s"
+			return 0
+		fi
+	done
+	egw_die "gateway does not forward after ${secs}s: $(tail -n 20 "$EGW_TMP/gateway.log")"
+}
+
+# egw_gw_stop: SIGTERM, returns the gateway's exit status.
+egw_gw_stop()
+{
+	egw_stop_pid "$EGW_GW_PID" TERM 15
+}

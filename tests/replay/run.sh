@@ -1,0 +1,110 @@
+#!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
+#
+# run.sh BUILD_DIR
+#
+# Replay test of egressgw: builds the captures (real clients recorded by
+# mkcaptures.sh in a netns testbed, hard cases crafted by craft.py), runs
+#   BUILD_DIR/app/egressgw/egressgw replay --config policy.yaml ...
+# on each one and judges the EVE events and the output pcaps against
+# expected.tsv and tshark (check.py). One line per check (ok / FAIL / SKIP),
+# then "N passed, M failed"; exit 1 on any failure.
+#
+# Environment: EGW_REPLAY_CMD overrides the egressgw binary; EGW_KEEP=1 keeps
+# the work directory (captures, outputs, EVE files) and prints its path.
+# Needs root (network namespaces) and tshark, tcpdump, nginx, curl, openssl,
+# python3-scapy; chromium is optional (its case is skipped when absent).
+
+set -euo pipefail
+
+BUILD_DIR=${1:?usage: run.sh BUILD_DIR}
+HERE=$(cd "$(dirname "$0")" && pwd)
+PY=/usr/bin/python3
+GW=${EGW_REPLAY_CMD:-$BUILD_DIR/app/egressgw/egressgw}
+POLICY="$HERE/policy.yaml"
+
+PASS=0
+FAIL=0
+ok() { PASS=$((PASS + 1)); printf 'ok %s\n' "$*"; }
+fail()
+{
+	FAIL=$((FAIL + 1))
+	printf 'FAIL %s\n' "$1"
+	shift
+	local l
+	for l in "$@"; do printf '#   %s\n' "$l"; done
+}
+
+WORK=$(mktemp -d /tmp/egw-replay.XXXXXX)
+cleanup()
+{
+	local rc=$?
+	if [ "${EGW_KEEP:-0}" = 1 ]; then
+		echo "# kept $WORK" >&2
+	else
+		rm -rf "$WORK"
+	fi
+	exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+if [ ! -x "$GW" ]; then
+	fail "egressgw binary at $GW"
+	printf '%d passed, %d failed\n' "$PASS" "$FAIL"
+	exit 1
+fi
+CAPS="$WORK/captures"
+RES="$WORK/results"
+mkdir -p "$CAPS" "$RES"
+
+# 1. Captures (EGW_CAPTURES=DIR reuses the captures of an earlier run, e.g.
+# one kept with EGW_KEEP=1, instead of recording them again).
+if [ -n "${EGW_CAPTURES:-}" ]; then
+	cp "$EGW_CAPTURES"/*.pcap "$EGW_CAPTURES"/oracle.tsv "$CAPS"/
+	echo "# captures copied from $EGW_CAPTURES"
+elif timeout -k 10 600 "$HERE/mkcaptures.sh" "$CAPS" >"$WORK/mkcaptures.log" 2>&1; then
+	ok "mkcaptures.sh: real-client captures recorded ($(grep -c . "$CAPS/oracle.tsv" | awk '{print $1 - 1}') with oracle names)"
+else
+	fail "mkcaptures.sh: real-client captures recorded" \
+		"$(grep -v '^Running as user' "$WORK/mkcaptures.log" | tail -n 5 | tr '\n' '|')"
+fi
+if [ -z "${EGW_CAPTURES:-}" ]; then
+	grep '^SKIP ' "$WORK/mkcaptures.log" || true
+	if "$PY" "$HERE/craft.py" "$CAPS" >"$WORK/craft.log" 2>&1; then
+		ok "craft.py: $(grep -c '\.pcap$' "$WORK/craft.log") crafted captures"
+	else
+		fail "craft.py: crafted captures" "$(tail -n 5 "$WORK/craft.log" | tr '\n' '|')"
+	fi
+fi
+
+# 2. Replay each capture.
+for pcap in "$CAPS"/*.pcap; do
+	[ -e "$pcap" ] || continue
+	n=$(basename "$pcap" .pcap)
+	rc=0
+	timeout -k 5 120 "$GW" replay --config "$POLICY" --read "$pcap" \
+		--write "$RES/$n.out.pcap" --eve "$RES/$n.eve.json" \
+		--summary-json "$RES/$n.summary.json" >"$RES/$n.replay.log" 2>&1 || rc=$?
+	if [ "$rc" -eq 0 ]; then
+		ok "replay $n.pcap exits 0"
+	else
+		fail "replay $n.pcap exits 0" "exit $rc: $(tail -n 3 "$RES/$n.replay.log" | tr '\n' '|')"
+	fi
+done
+
+# 3. Judge.
+chk=(--captures "$CAPS" --results "$RES" --expected "$HERE/expected.tsv")
+[ ! -f "$CAPS/oracle.tsv" ] || chk+=(--oracle "$CAPS/oracle.tsv")
+command -v chromium >/dev/null 2>&1 || chk+=(--no-chromium)
+"$PY" "$HERE/check.py" "${chk[@]}" >"$WORK/check.out" 2>&1 || true
+cat "$WORK/check.out"
+PASS=$((PASS + $(grep -c '^ok ' "$WORK/check.out" || true)))
+FAIL=$((FAIL + $(grep -c '^FAIL ' "$WORK/check.out" || true)))
+if ! grep -q '^# check.py: ' "$WORK/check.out"; then
+	fail "check.py ran to completion"
+fi
+
+printf '%d passed, %d failed\n' "$PASS" "$FAIL"
+[ "$FAIL" -eq 0 ]
