@@ -15,6 +15,8 @@ int gw_app_load_policy(const char *path, struct gw_policy **out);
 void gw_app_print_diags(const struct gw_diags *d, bool warnings);
 /* EAL for an offline tool (replay, bench): no hugepages, no PCI, in memory. */
 int gw_app_eal_init_private(const char *name);
+/* Releases EAL and removes its runtime directory. */
+void gw_app_eal_cleanup_private(void);
 /* mbufs needed: rx/tx rings of every queue, held segments, resets. */
 uint32_t gw_app_pool_size(const struct gw_policy *p, unsigned int workers,
 			  unsigned int ring_desc);

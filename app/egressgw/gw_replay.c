@@ -31,6 +31,7 @@
 
 #define REPLAY_MBUF_DATA 9216
 #define REPLAY_RING 4096
+#define REPLAY_POOL_MAX 16383u
 
 struct replay_out {
 	pcap_dumper_t *dumper;
@@ -198,7 +199,7 @@ gw_cmd_replay(int argc, char **argv)
 	const u_char *data;
 	uint64_t pkts_read = 0, last_timer = 0, undecided = 0;
 	struct timespec t0, t1;
-	bool quiet = false;
+	bool quiet = false, eal_up = false;
 	int opt, rc = 1, prc;
 
 	optind = 1;
@@ -248,8 +249,11 @@ gw_cmd_replay(int argc, char **argv)
 
 	if (gw_app_eal_init_private("replay") != 0)
 		goto out;
+	eal_up = true;
+	/* One frame at a time: mbufs are needed only for held segments. */
 	pool = rte_pktmbuf_pool_create("replay_pool",
-				       gw_app_pool_size(policy, 1, 0), 256, 0,
+				       RTE_MIN(gw_app_pool_size(policy, 1, 0),
+					       REPLAY_POOL_MAX), 256, 0,
 				       REPLAY_MBUF_DATA + RTE_PKTMBUF_HEADROOM,
 				       SOCKET_ID_ANY);
 	ring = rte_ring_create_elem("replay_rec", sizeof(struct gw_record),
@@ -355,5 +359,7 @@ out:
 	if (in != NULL)
 		pcap_close(in);
 	gw_policy_free(policy);
+	if (eal_up)
+		gw_app_eal_cleanup_private();
 	return rc;
 }

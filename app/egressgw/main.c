@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
+#include <limits.h>
 #include <unistd.h>
 
 #include <rte_eal.h>
@@ -54,13 +56,42 @@ gw_app_load_policy(const char *path, struct gw_policy **out)
 	return rc;
 }
 
+/* Removes what EAL left in its runtime directory (offline tools only). */
+static void
+remove_runtime_dir(void)
+{
+	const char *dir = rte_eal_get_runtime_dir();
+	struct dirent *de;
+	DIR *d;
+
+	if (dir == NULL || dir[0] == '\0' || (d = opendir(dir)) == NULL)
+		return;
+	while ((de = readdir(d)) != NULL) {
+		char path[PATH_MAX];
+
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		unlink(path);
+	}
+	closedir(d);
+	rmdir(dir);
+}
+
+void
+gw_app_eal_cleanup_private(void)
+{
+	remove_runtime_dir();
+	rte_eal_cleanup();
+}
+
 int
 gw_app_eal_init_private(const char *name)
 {
 	char prefix[64];
 	char *eal_argv[] = {
 		(char *)"egressgw", (char *)"--no-huge", (char *)"--no-pci",
-		(char *)"-m", (char *)"1024",
+		(char *)"--no-shconf", (char *)"-m", (char *)"512",
 		(char *)"-l", (char *)"0", (char *)"--no-telemetry",
 		(char *)"--log-level", (char *)"*:error", (char *)"--file-prefix",
 		prefix, NULL,
