@@ -58,6 +58,9 @@ fill_worker(struct gw_stats_worker *sw, const struct gw_daemon_worker *dw,
 	sw->v[GW_WORKER_STAT_HELD_PACKETS] = st->held_packets;
 	sw->v[GW_WORKER_STAT_RING_LOST] = st->ring_lost;
 	sw->v[GW_WORKER_STAT_RECORDS_SENT] = st->records_sent;
+	sw->v[GW_WORKER_STAT_RESETS_SENT] = st->resets_sent;
+	sw->v[GW_WORKER_STAT_ARP_PASSED] = st->arp_passed;
+	sw->v[GW_WORKER_STAT_ND_PASSED] = st->nd_passed;
 	for (r = 0; r < GW_REASON_MAX; r++) {
 		sw->drops[r] = st->drops[r];
 		sw->denied[r] = st->deny_flows[r];

@@ -629,6 +629,18 @@ new_flow(struct gw_worker *w, struct rte_mbuf *m, const struct gw_pkt_meta *meta
 	}
 }
 
+/*
+ * MLD (listener query/report/done, v2 report) is link-local control like
+ * neighbour discovery: hop limit 1, never routed; it passes with ND.
+ */
+static inline bool
+is_mld(const struct gw_pkt_meta *m)
+{
+	return m->proto == GW_PROTO_ICMPV6 && m->ttl == 1 &&
+	       ((m->icmp_type >= 130 && m->icmp_type <= 132) ||
+		m->icmp_type == 143);
+}
+
 /* ICMP errors travel with the flow they quote. */
 static void
 icmp_error(struct gw_worker *w, uint16_t port_in, struct rte_mbuf *m,
@@ -688,7 +700,7 @@ process_one(struct gw_worker *w, uint16_t port_in, struct rte_mbuf *m)
 		}
 		return;
 	}
-	if (unlikely(meta.is_nd)) {
+	if (unlikely(meta.is_nd || is_mld(&meta))) {
 		w->st.nd_passed++;
 		emit_pkt(w, other_port(port_in), m);
 		return;

@@ -69,7 +69,14 @@ struct gw_stat_desc {
 	  "flow records lost because the record ring was full", "records",    \
 	  COUNTER)                                                             \
 	X(RECORDS_SENT, "records_sent", "flow records sent to the control plane", \
-	  "records", COUNTER)
+	  "records", COUNTER)                                                  \
+	X(RESETS_SENT, "resets_sent", "TCP resets built for denied flows",     \
+	  "packets", COUNTER)                                                  \
+	X(ARP_PASSED, "arp_passed", "ARP frames passed (bridge)", "packets",   \
+	  COUNTER)                                                             \
+	X(ND_PASSED, "nd_passed",                                              \
+	  "IPv6 neighbour discovery and MLD frames passed (bridge)", "packets", \
+	  COUNTER)
 
 enum gw_port_stat {
 #define GW_STAT_ENUM(sym, name, desc, unit, kind) GW_PORT_STAT_##sym,

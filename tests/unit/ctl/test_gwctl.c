@@ -94,11 +94,14 @@ START_TEST(test_stats_tables)
 	assert_has(r.out,
 		   "\nWORKERS\n"
 		   "id  lcore  rx_packets  tx_packets  tx_dropped  flows_active  flows_created  flows_allowed  "
-		   "flows_denied  flows_expired  pending_flows  held_packets  ring_lost  records_sent\n"
+		   "flows_denied  flows_expired  pending_flows  held_packets  ring_lost  records_sent"
+		   "  resets_sent  arp_passed  nd_passed\n"
 		   " 0      1           1           2           3             4              5              6"
-		   "             7              8              9            10         11            12\n"
+		   "             7              8              9            10         11            12"
+		   "           13          14         15\n"
 		   " 1      2          10          20          30            40             50             60"
-		   "            70             80             90           100        110           120\n");
+		   "            70             80             90           100        110           120"
+		   "          130         140        150\n");
 	assert_has(r.out,
 		   "\nFLOWS (all workers)\n"
 		   "flows_active  flows_created  flows_allowed  flows_denied  flows_expired  pending_flows\n"
