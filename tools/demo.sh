@@ -68,6 +68,19 @@ sleep 1
 say "gwctl stats"
 "$GWCTL" --socket "$EGW_CTL" stats
 say "EVE events (verdicts)"
-grep -E '"event_type":"(tls|http|drop|alert)"' "$EGW_EVE" | cut -c1-220 || true
+/usr/bin/python3 - "$EGW_EVE" <<'PY'
+import json, sys
+for line in open(sys.argv[1]):
+    e = json.loads(line)
+    t = e["event_type"]
+    if t not in ("tls", "http", "drop", "allow", "alert"):
+        continue
+    name = e.get("tls", {}).get("sni") or e.get("http", {}).get("hostname") or "-"
+    gw = e.get("gw", {})
+    what = ("alert: " + e["alert"]["signature"]) if t == "alert" else \
+        "%s %s" % (gw.get("verdict"), gw.get("reason", ""))
+    print("  %-5s %s:%s -> %s:%s  %-18s %s" % (t, e["src_ip"], e.get("src_port", ""),
+          e["dest_ip"], e.get("dest_port", ""), name, what))
+PY
 egw_gw_stop >/dev/null || true
 say "done (testbed removed)"
