@@ -1,0 +1,557 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/gw_reason.h"
+#include "flow/gw_flow.h"
+#include "pkt/gw_pkt.h"
+
+#if defined(__x86_64__)
+#define FLOW_CRC_X86 1
+#if defined(__SSE4_2__)
+#define FLOW_CRC_HW_ONLY 1
+#endif
+#elif defined(__ARM_FEATURE_CRC32)
+#include <arm_acle.h>
+#define FLOW_CRC_HW_ONLY 1
+#endif
+
+/*
+ * Layout
+ * ------
+ * Flows live in a fixed array of `capacity` slots; a flow never moves, so
+ * the app may keep pointers to it (pending lists, the burst being
+ * processed) until it is removed. Slots are handed out from a LIFO free
+ * list first and otherwise from a high-water mark, which keeps the used
+ * part of the array dense: the expiry sweep and walks only cover
+ * [0, hwm). For a slot in use, `slot` is its own index and `timer_next`
+ * holds the key hash (removal needs it to find the index bucket); for a
+ * free slot, `slot` is FLOW_NIL and `timer_next` links the free list.
+ *
+ * The index is open addressing with linear probing over a power-of-two
+ * array of at least 2 * capacity buckets of (hash, slot) pairs, 8 bytes
+ * each. Why this over cuckoo or chaining:
+ *  - the table never holds more than `capacity` flows, so the load factor
+ *    is bounded by 0.5 by construction: expected probes are ~1.5 for a hit
+ *    and ~2.5 for a miss, and a probe sequence always meets an empty bucket;
+ *  - eight buckets share a cache line, so those probes usually cost one
+ *    line for the index plus one for the flow whose stored 32-bit hash
+ *    matched (the 44-byte key is only compared after the hash matches);
+ *  - deletion by backward shift (Knuth 6.4, algorithm R) leaves no
+ *    tombstones, so probe lengths do not degrade under churn and no
+ *    rehash is ever needed;
+ *  - insertion cannot fail while there is a free slot (cuckoo can), and
+ *    everything is allocated once, at create.
+ * Memory per flow: sizeof(struct gw_flow) + 16..32 bytes of index.
+ */
+
+#define FLOW_NIL UINT32_MAX
+#define FLOW_CAPACITY_MAX (UINT32_C(1) << 30)
+#define FLOW_ID_MASK ((UINT64_C(1) << 56) - 1) /* the app ORs the worker in bits 56..63 */
+
+struct flow_bucket {
+	uint32_t hash;
+	uint32_t slot; /* FLOW_NIL when empty */
+};
+
+struct gw_flow_table {
+	struct gw_flow *flows;
+	struct flow_bucket *buckets;
+	uint32_t mask;      /* number of buckets - 1 */
+	uint32_t capacity;
+	uint32_t count;
+	uint32_t hwm;       /* slots [0, hwm) have been handed out at least once */
+	uint32_t free_head; /* LIFO free list of slots below hwm */
+	uint32_t cursor;    /* next slot the expiry sweep examines */
+	uint64_t next_id;
+	struct gw_flow_timeouts to;
+};
+
+_Static_assert(sizeof(struct gw_flow_key) == 44, "flow key layout");
+_Static_assert(sizeof(struct gw_flow) <= 192, "struct gw_flow grew");
+
+void
+gw_flow_key_make(struct gw_flow_key *key, uint16_t vlan_outer,
+		 uint16_t vlan_inner, uint8_t proto,
+		 const struct gw_addr *src, uint16_t sport,
+		 const struct gw_addr *dst, uint16_t dport, bool *src_is_1)
+{
+	int c = gw_addr_cmp(src, dst);
+	bool rev = c > 0 || (c == 0 && sport > dport);
+
+	/* Whole-struct clear: padding must be zero since keys are compared and hashed as bytes. */
+	memset(key, 0, sizeof(*key));
+	if (rev) {
+		key->addr[0] = *dst;
+		key->addr[1] = *src;
+		key->port[0] = dport;
+		key->port[1] = sport;
+	} else {
+		key->addr[0] = *src;
+		key->addr[1] = *dst;
+		key->port[0] = sport;
+		key->port[1] = dport;
+	}
+	key->vlan_outer = vlan_outer;
+	key->vlan_inner = vlan_inner;
+	key->proto = proto;
+	if (src_is_1 != NULL)
+		*src_is_1 = rev;
+}
+
+/*
+ * Hash: CRC32C of the 44 key bytes (5 x 64-bit words + one 32-bit word),
+ * then the murmur3 finaliser. CRC32C is one instruction per 8 bytes on
+ * x86 (SSE4.2) and arm64 (CRC extension), but it is linear over GF(2):
+ * keys that differ only in a few structured bits (a port range) can
+ * cluster in the low bits that pick the bucket. The finaliser is a few
+ * cycles and removes that risk for linear probing. All variants compute
+ * the same value, so hashes do not depend on the build flags.
+ */
+static inline uint32_t
+flow_hash_fmix(uint32_t h)
+{
+	h ^= h >> 16;
+	h *= 0x85ebca6bu;
+	h ^= h >> 13;
+	h *= 0xc2b2ae35u;
+	h ^= h >> 16;
+	return h;
+}
+
+static inline void
+flow_key_words(const struct gw_flow_key *key, uint64_t w[5], uint32_t *tail)
+{
+	memcpy(w, key, 40);
+	memcpy(tail, (const uint8_t *)key + 40, 4);
+}
+
+#if !defined(FLOW_CRC_HW_ONLY)
+/* Byte-at-a-time CRC32C (Castagnoli, reflected 0x82f63b78). */
+static const uint32_t flow_crc32c_table[256] = {
+	0x00000000, 0xf26b8303, 0xe13b70f7, 0x1350f3f4,
+	0xc79a971f, 0x35f1141c, 0x26a1e7e8, 0xd4ca64eb,
+	0x8ad958cf, 0x78b2dbcc, 0x6be22838, 0x9989ab3b,
+	0x4d43cfd0, 0xbf284cd3, 0xac78bf27, 0x5e133c24,
+	0x105ec76f, 0xe235446c, 0xf165b798, 0x030e349b,
+	0xd7c45070, 0x25afd373, 0x36ff2087, 0xc494a384,
+	0x9a879fa0, 0x68ec1ca3, 0x7bbcef57, 0x89d76c54,
+	0x5d1d08bf, 0xaf768bbc, 0xbc267848, 0x4e4dfb4b,
+	0x20bd8ede, 0xd2d60ddd, 0xc186fe29, 0x33ed7d2a,
+	0xe72719c1, 0x154c9ac2, 0x061c6936, 0xf477ea35,
+	0xaa64d611, 0x580f5512, 0x4b5fa6e6, 0xb93425e5,
+	0x6dfe410e, 0x9f95c20d, 0x8cc531f9, 0x7eaeb2fa,
+	0x30e349b1, 0xc288cab2, 0xd1d83946, 0x23b3ba45,
+	0xf779deae, 0x05125dad, 0x1642ae59, 0xe4292d5a,
+	0xba3a117e, 0x4851927d, 0x5b016189, 0xa96ae28a,
+	0x7da08661, 0x8fcb0562, 0x9c9bf696, 0x6ef07595,
+	0x417b1dbc, 0xb3109ebf, 0xa0406d4b, 0x522bee48,
+	0x86e18aa3, 0x748a09a0, 0x67dafa54, 0x95b17957,
+	0xcba24573, 0x39c9c670, 0x2a993584, 0xd8f2b687,
+	0x0c38d26c, 0xfe53516f, 0xed03a29b, 0x1f682198,
+	0x5125dad3, 0xa34e59d0, 0xb01eaa24, 0x42752927,
+	0x96bf4dcc, 0x64d4cecf, 0x77843d3b, 0x85efbe38,
+	0xdbfc821c, 0x2997011f, 0x3ac7f2eb, 0xc8ac71e8,
+	0x1c661503, 0xee0d9600, 0xfd5d65f4, 0x0f36e6f7,
+	0x61c69362, 0x93ad1061, 0x80fde395, 0x72966096,
+	0xa65c047d, 0x5437877e, 0x4767748a, 0xb50cf789,
+	0xeb1fcbad, 0x197448ae, 0x0a24bb5a, 0xf84f3859,
+	0x2c855cb2, 0xdeeedfb1, 0xcdbe2c45, 0x3fd5af46,
+	0x7198540d, 0x83f3d70e, 0x90a324fa, 0x62c8a7f9,
+	0xb602c312, 0x44694011, 0x5739b3e5, 0xa55230e6,
+	0xfb410cc2, 0x092a8fc1, 0x1a7a7c35, 0xe811ff36,
+	0x3cdb9bdd, 0xceb018de, 0xdde0eb2a, 0x2f8b6829,
+	0x82f63b78, 0x709db87b, 0x63cd4b8f, 0x91a6c88c,
+	0x456cac67, 0xb7072f64, 0xa457dc90, 0x563c5f93,
+	0x082f63b7, 0xfa44e0b4, 0xe9141340, 0x1b7f9043,
+	0xcfb5f4a8, 0x3dde77ab, 0x2e8e845f, 0xdce5075c,
+	0x92a8fc17, 0x60c37f14, 0x73938ce0, 0x81f80fe3,
+	0x55326b08, 0xa759e80b, 0xb4091bff, 0x466298fc,
+	0x1871a4d8, 0xea1a27db, 0xf94ad42f, 0x0b21572c,
+	0xdfeb33c7, 0x2d80b0c4, 0x3ed04330, 0xccbbc033,
+	0xa24bb5a6, 0x502036a5, 0x4370c551, 0xb11b4652,
+	0x65d122b9, 0x97baa1ba, 0x84ea524e, 0x7681d14d,
+	0x2892ed69, 0xdaf96e6a, 0xc9a99d9e, 0x3bc21e9d,
+	0xef087a76, 0x1d63f975, 0x0e330a81, 0xfc588982,
+	0xb21572c9, 0x407ef1ca, 0x532e023e, 0xa145813d,
+	0x758fe5d6, 0x87e466d5, 0x94b49521, 0x66df1622,
+	0x38cc2a06, 0xcaa7a905, 0xd9f75af1, 0x2b9cd9f2,
+	0xff56bd19, 0x0d3d3e1a, 0x1e6dcdee, 0xec064eed,
+	0xc38d26c4, 0x31e6a5c7, 0x22b65633, 0xd0ddd530,
+	0x0417b1db, 0xf67c32d8, 0xe52cc12c, 0x1747422f,
+	0x49547e0b, 0xbb3ffd08, 0xa86f0efc, 0x5a048dff,
+	0x8ecee914, 0x7ca56a17, 0x6ff599e3, 0x9d9e1ae0,
+	0xd3d3e1ab, 0x21b862a8, 0x32e8915c, 0xc083125f,
+	0x144976b4, 0xe622f5b7, 0xf5720643, 0x07198540,
+	0x590ab964, 0xab613a67, 0xb831c993, 0x4a5a4a90,
+	0x9e902e7b, 0x6cfbad78, 0x7fab5e8c, 0x8dc0dd8f,
+	0xe330a81a, 0x115b2b19, 0x020bd8ed, 0xf0605bee,
+	0x24aa3f05, 0xd6c1bc06, 0xc5914ff2, 0x37faccf1,
+	0x69e9f0d5, 0x9b8273d6, 0x88d28022, 0x7ab90321,
+	0xae7367ca, 0x5c18e4c9, 0x4f48173d, 0xbd23943e,
+	0xf36e6f75, 0x0105ec76, 0x12551f82, 0xe03e9c81,
+	0x34f4f86a, 0xc69f7b69, 0xd5cf889d, 0x27a40b9e,
+	0x79b737ba, 0x8bdcb4b9, 0x988c474d, 0x6ae7c44e,
+	0xbe2da0a5, 0x4c4623a6, 0x5f16d052, 0xad7d5351,
+};
+
+static uint32_t
+flow_hash_soft(const struct gw_flow_key *key)
+{
+	const uint8_t *p = (const uint8_t *)key;
+	uint32_t crc = UINT32_MAX;
+	size_t i;
+
+	for (i = 0; i < sizeof(*key); i++)
+		crc = flow_crc32c_table[(crc ^ p[i]) & 0xff] ^ (crc >> 8);
+	return crc;
+}
+#endif /* !FLOW_CRC_HW_ONLY */
+
+#if defined(FLOW_CRC_X86)
+#if !defined(__SSE4_2__)
+/* Built for baseline x86-64: use SSE4.2 when the CPU has it (all since 2008). */
+__attribute__((target("sse4.2")))
+#endif
+static uint32_t
+flow_hash_hw(const struct gw_flow_key *key)
+{
+	uint64_t w[5];
+	uint32_t tail;
+	uint64_t crc = UINT32_MAX;
+	int i;
+
+	flow_key_words(key, w, &tail);
+	for (i = 0; i < 5; i++)
+		crc = __builtin_ia32_crc32di(crc, w[i]);
+	return __builtin_ia32_crc32si((uint32_t)crc, tail);
+}
+#elif defined(__ARM_FEATURE_CRC32)
+static uint32_t
+flow_hash_hw(const struct gw_flow_key *key)
+{
+	uint64_t w[5];
+	uint32_t tail;
+	uint32_t crc = UINT32_MAX;
+	int i;
+
+	flow_key_words(key, w, &tail);
+	for (i = 0; i < 5; i++)
+		crc = __crc32cd(crc, w[i]);
+	return __crc32cw(crc, tail);
+}
+#endif
+
+uint32_t
+gw_flow_key_hash(const struct gw_flow_key *key)
+{
+	uint32_t crc;
+
+#if defined(FLOW_CRC_HW_ONLY)
+	crc = flow_hash_hw(key);
+#elif defined(FLOW_CRC_X86)
+	/* A load and a bit test of libgcc's cpu model: cheap and well predicted. */
+	if (__builtin_cpu_supports("sse4.2"))
+		crc = flow_hash_hw(key);
+	else
+		crc = flow_hash_soft(key);
+#else
+	crc = flow_hash_soft(key);
+#endif
+	return flow_hash_fmix(crc);
+}
+
+static inline bool
+flow_key_eq(const struct gw_flow_key *a, const struct gw_flow_key *b)
+{
+	uint64_t x[5], y[5];
+	uint32_t xt, yt;
+
+	flow_key_words(a, x, &xt);
+	flow_key_words(b, y, &yt);
+	return ((x[0] ^ y[0]) | (x[1] ^ y[1]) | (x[2] ^ y[2]) | (x[3] ^ y[3]) |
+		(x[4] ^ y[4]) | (xt ^ yt)) == 0;
+}
+
+void
+gw_flow_timeouts_default(struct gw_flow_timeouts *to)
+{
+	const uint64_t s = UINT64_C(1000000000);
+
+	to->tcp_syn = 30 * s;
+	to->tcp_established = 7440 * s;
+	to->tcp_fin = 120 * s;
+	to->tcp_closed = 10 * s;
+	to->udp = 300 * s;
+	to->icmp = 60 * s;
+	to->other = 600 * s;
+}
+
+struct gw_flow_table *
+gw_flow_table_create(uint32_t capacity, const struct gw_flow_timeouts *to)
+{
+	struct gw_flow_table *t = NULL;
+	size_t flows_size, buckets_size;
+	uint64_t nb = 4;
+	uint32_t i;
+
+	if (capacity == 0 || capacity > FLOW_CAPACITY_MAX)
+		return NULL;
+	while (nb < 2 * (uint64_t)capacity)
+		nb <<= 1;
+	if (__builtin_mul_overflow((size_t)capacity, sizeof(struct gw_flow),
+				   &flows_size) ||
+	    __builtin_mul_overflow((size_t)nb, sizeof(struct flow_bucket),
+				   &buckets_size))
+		return NULL;
+
+	t = calloc(1, sizeof(*t));
+	if (t == NULL)
+		goto fail;
+	if (posix_memalign((void **)&t->flows, 64, flows_size) != 0) {
+		t->flows = NULL;
+		goto fail;
+	}
+	if (posix_memalign((void **)&t->buckets, 64, buckets_size) != 0) {
+		t->buckets = NULL;
+		goto fail;
+	}
+	/* Writing everything now also faults the pages in, off the data path. */
+	memset(t->flows, 0, flows_size);
+	for (i = 0; i < capacity; i++)
+		t->flows[i].slot = FLOW_NIL;
+	memset(t->buckets, 0xff, buckets_size);
+
+	t->mask = (uint32_t)(nb - 1);
+	t->capacity = capacity;
+	t->free_head = FLOW_NIL;
+	t->next_id = 1;
+	if (to != NULL)
+		t->to = *to;
+	else
+		gw_flow_timeouts_default(&t->to);
+	return t;
+
+fail:
+	gw_flow_table_free(t);
+	return NULL;
+}
+
+void
+gw_flow_table_free(struct gw_flow_table *t)
+{
+	if (t == NULL)
+		return;
+	free(t->flows);
+	free(t->buckets);
+	free(t);
+}
+
+struct gw_flow *
+gw_flow_lookup(struct gw_flow_table *t, const struct gw_flow_key *key,
+	       uint32_t hash)
+{
+	uint32_t i = hash & t->mask;
+
+	for (;;) {
+		const struct flow_bucket *b = &t->buckets[i];
+
+		if (b->slot == FLOW_NIL)
+			return NULL;
+		if (b->hash == hash && flow_key_eq(&t->flows[b->slot].key, key))
+			return &t->flows[b->slot];
+		i = (i + 1) & t->mask;
+	}
+}
+
+struct gw_flow *
+gw_flow_insert(struct gw_flow_table *t, const struct gw_flow_key *key,
+	       uint32_t hash, uint8_t client_idx, uint64_t now_ns)
+{
+	struct gw_flow *f;
+	uint32_t idx, i;
+
+	if (t->count >= t->capacity)
+		return NULL;
+	if (t->free_head != FLOW_NIL) {
+		idx = t->free_head;
+		t->free_head = t->flows[idx].timer_next;
+	} else {
+		idx = t->hwm++;
+	}
+
+	f = &t->flows[idx];
+	memset(f, 0, sizeof(*f));
+	f->key = *key;
+	f->client_idx = client_idx != 0;
+	f->tcp_state = GW_TCP_NONE;
+	f->verdict = GW_VERDICT_PENDING;
+	f->reason = GW_REASON_UNCLASSIFIED;
+	f->role = -1;
+	f->id = t->next_id;
+	t->next_id = (t->next_id + 1) & FLOW_ID_MASK;
+	if (t->next_id == 0)
+		t->next_id = 1;
+	f->first_ns = now_ns;
+	f->last_ns = now_ns;
+	f->slot = idx;
+	f->timer_next = hash;
+
+	i = hash & t->mask;
+	while (t->buckets[i].slot != FLOW_NIL)
+		i = (i + 1) & t->mask;
+	t->buckets[i].hash = hash;
+	t->buckets[i].slot = idx;
+	t->count++;
+	return f;
+}
+
+/* Index of f if it is a flow of t in use, FLOW_NIL otherwise. */
+static uint32_t
+flow_index(const struct gw_flow_table *t, const struct gw_flow *f)
+{
+	uintptr_t d;
+	uint32_t idx;
+
+	if (f == NULL || (uintptr_t)f < (uintptr_t)t->flows)
+		return FLOW_NIL;
+	d = (uintptr_t)f - (uintptr_t)t->flows;
+	if (d % sizeof(struct gw_flow) != 0 ||
+	    d / sizeof(struct gw_flow) >= t->hwm)
+		return FLOW_NIL;
+	idx = (uint32_t)(d / sizeof(struct gw_flow));
+	return t->flows[idx].slot == idx ? idx : FLOW_NIL;
+}
+
+void
+gw_flow_remove(struct gw_flow_table *t, struct gw_flow *f)
+{
+	uint32_t idx = flow_index(t, f);
+	uint32_t i, j;
+
+	if (idx == FLOW_NIL)
+		return; /* not ours, or already removed */
+
+	i = f->timer_next & t->mask;
+	while (t->buckets[i].slot != idx)
+		i = (i + 1) & t->mask;
+
+	/*
+	 * Backward shift: move later members of the probe run into the hole
+	 * when the hole lies between their home bucket and where they sit.
+	 */
+	j = i;
+	for (;;) {
+		uint32_t home;
+
+		j = (j + 1) & t->mask;
+		if (t->buckets[j].slot == FLOW_NIL)
+			break;
+		home = t->buckets[j].hash & t->mask;
+		if (((j - home) & t->mask) >= ((j - i) & t->mask)) {
+			t->buckets[i] = t->buckets[j];
+			i = j;
+		}
+	}
+	t->buckets[i].slot = FLOW_NIL;
+
+	f->slot = FLOW_NIL;
+	f->timer_next = t->free_head;
+	t->free_head = idx;
+	t->count--;
+}
+
+uint64_t
+gw_flow_timeout(const struct gw_flow_table *t, const struct gw_flow *f)
+{
+	switch (f->key.proto) {
+	case GW_PROTO_TCP:
+		switch (f->tcp_state) {
+		case GW_TCP_ESTABLISHED:
+			return t->to.tcp_established;
+		case GW_TCP_FIN_WAIT:
+		case GW_TCP_CLOSING:
+			return t->to.tcp_fin;
+		case GW_TCP_CLOSED:
+			return t->to.tcp_closed;
+		default:
+			/* NONE (no valid segment yet), SYN_SENT, SYN_RCVD: embryonic. */
+			return t->to.tcp_syn;
+		}
+	case GW_PROTO_UDP:
+		return t->to.udp;
+	case GW_PROTO_ICMP:
+	case GW_PROTO_ICMPV6:
+		return t->to.icmp;
+	default:
+		return t->to.other;
+	}
+}
+
+void
+gw_flow_touch(struct gw_flow_table *t, struct gw_flow *f, uint64_t now_ns)
+{
+	(void)t; /* kept in the signature for timer structures that need it */
+	f->last_ns = now_ns;
+}
+
+unsigned int
+gw_flow_expire(struct gw_flow_table *t, uint64_t now_ns, unsigned int budget,
+	       gw_flow_expire_cb cb, void *arg)
+{
+	unsigned int expired = 0;
+	unsigned int n;
+
+	/* Each slot is examined at most once per call. */
+	if (budget > t->hwm)
+		budget = t->hwm;
+	for (n = 0; n < budget; n++) {
+		struct gw_flow *f;
+
+		if (t->cursor >= t->hwm)
+			t->cursor = 0;
+		f = &t->flows[t->cursor++];
+		if (f->slot == FLOW_NIL)
+			continue;
+		/* A clock behind last_ns means "just seen", not "idle for ages". */
+		if (now_ns <= f->last_ns ||
+		    now_ns - f->last_ns <= gw_flow_timeout(t, f))
+			continue;
+		/* Pending flows with held packets included: cb frees them. */
+		if (cb != NULL)
+			cb(f, arg);
+		gw_flow_remove(t, f);
+		expired++;
+	}
+	return expired;
+}
+
+uint32_t
+gw_flow_count(const struct gw_flow_table *t)
+{
+	return t->count;
+}
+
+uint32_t
+gw_flow_capacity(const struct gw_flow_table *t)
+{
+	return t->capacity;
+}
+
+void
+gw_flow_walk(struct gw_flow_table *t, gw_flow_walk_cb cb, void *arg)
+{
+	uint32_t i;
+
+	/* Slot order; cb may remove the flow it is given (slots never move). */
+	for (i = 0; i < t->hwm; i++) {
+		struct gw_flow *f = &t->flows[i];
+
+		if (f->slot == FLOW_NIL)
+			continue;
+		if (cb(f, arg) != 0)
+			break;
+	}
+}
