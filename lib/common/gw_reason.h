@@ -45,8 +45,6 @@
 	X(TCP_INVALID, "tcp_invalid", "invalid TCP flag combination")          \
 	X(FLOW_DENIED, "flow_denied",                                          \
 	  "packet of a flow already denied")                                   \
-	X(PROTO_NOT_ALLOWED, "proto_not_allowed",                              \
-	  "IP protocol not TCP, UDP or ICMP")                                  \
 	X(HELD_DUPLICATE, "held_duplicate",                                    \
 	  "retransmission of a segment already held")                         \
 	X(NO_MBUF, "no_mbuf", "no mbuf to build a reset or copy a packet")     \

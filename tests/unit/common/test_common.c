@@ -78,6 +78,30 @@ static const struct {
 	{~0u, "unknown", "unknown reason"},
 };
 
+/* docs/reasons.md is the operators' reference: every reason must be in it. */
+START_TEST(test_reason_documented)
+{
+	char path[1024], needle[80];
+	static char doc[65536];
+	size_t n;
+	FILE *f;
+	unsigned int r;
+
+	snprintf(path, sizeof(path), "%s/docs/reasons.md", GW_SRCDIR);
+	f = fopen(path, "r");
+	ck_assert_msg(f != NULL, "cannot open %s", path);
+	n = fread(doc, 1, sizeof(doc) - 1, f);
+	fclose(f);
+	doc[n] = '\0';
+	for (r = 0; r < GW_REASON_MAX; r++) {
+		snprintf(needle, sizeof(needle), "| `%s` |", gw_reason_name(r));
+		ck_assert_msg(strstr(doc, needle) != NULL,
+			      "reason %s missing from docs/reasons.md",
+			      gw_reason_name(r));
+	}
+}
+END_TEST
+
 START_TEST(test_reason_vectors)
 {
 	int i = _i;
@@ -474,6 +498,7 @@ common_suite(void)
 	tcase_add_loop_test(tc, test_reason_vectors, 0,
 			    GW_ARRAY_SIZE(reason_vectors));
 	tcase_add_test(tc, test_reason_all);
+	tcase_add_test(tc, test_reason_documented);
 	tcase_add_test(tc, test_reason_from_name_unknown);
 	tcase_add_loop_test(tc, test_addr_vectors, 0,
 			    GW_ARRAY_SIZE(addr_vectors));
