@@ -88,15 +88,35 @@ replay_ring_full(void *arg)
 	gw_events_drain(d->ev, d->ring, REPLAY_RING);
 }
 
+/*
+ * --vlan-strip: behave like a NIC with rx VLAN stripping, which moves the
+ * outer 802.1Q tag into mbuf->vlan_tci (RTE_MBUF_F_RX_VLAN_STRIPPED).
+ */
+static void
+strip_outer_tag(struct rte_mbuf *m)
+{
+	uint8_t *p = rte_pktmbuf_mtod(m, uint8_t *);
+
+	if (rte_pktmbuf_data_len(m) < 18 || p[12] != 0x81 || p[13] != 0x00)
+		return;
+	m->vlan_tci = (uint16_t)(p[14] << 8 | p[15]);
+	m->ol_flags |= RTE_MBUF_F_RX_VLAN | RTE_MBUF_F_RX_VLAN_STRIPPED;
+	memmove(p + 4, p, 12);
+	rte_pktmbuf_adj(m, 4);
+}
+
 static void
 replay_usage(FILE *f)
 {
 	fprintf(f,
 		"usage: egressgw replay --config POLICY --read IN.pcap [--write OUT.pcap]\n"
 		"                       [--eve EVE.json] [--summary-json FILE] [--quiet]\n"
+		"                       [--vlan-strip]\n"
 		"Runs the gateway's worker pipeline over a capture holding both directions\n"
 		"(the host that opened a flow is the inside host) and writes the frames it\n"
-		"would transmit, its EVE events and a summary.\n");
+		"would transmit, its EVE events and a summary.\n"
+		"--vlan-strip acts like a NIC that strips the outer 802.1Q tag on rx\n"
+		"(and inserts it again on tx).\n");
 }
 
 static void
@@ -181,6 +201,7 @@ gw_cmd_replay(int argc, char **argv)
 		{"eve", required_argument, NULL, 'e'},
 		{"summary-json", required_argument, NULL, 's'},
 		{"quiet", no_argument, NULL, 'q'},
+		{"vlan-strip", no_argument, NULL, 'V'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -199,11 +220,11 @@ gw_cmd_replay(int argc, char **argv)
 	const u_char *data;
 	uint64_t pkts_read = 0, last_timer = 0, undecided = 0;
 	struct timespec t0, t1;
-	bool quiet = false, eal_up = false;
+	bool quiet = false, eal_up = false, vlan_strip = false;
 	int opt, rc = 1, prc;
 
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, "c:r:w:e:s:qh", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "c:r:w:e:s:qVh", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'c': cfg_path = optarg; break;
 		case 'r': in_path = optarg; break;
@@ -211,6 +232,7 @@ gw_cmd_replay(int argc, char **argv)
 		case 'e': eve_path = optarg; break;
 		case 's': sum_path = optarg; break;
 		case 'q': quiet = true; break;
+		case 'V': vlan_strip = true; break;
 		case 'h': replay_usage(stdout); return 0;
 		default: replay_usage(stderr); return 2;
 		}
@@ -319,6 +341,8 @@ gw_cmd_replay(int argc, char **argv)
 		}
 		memcpy(rte_pktmbuf_append(m, (uint16_t)h->caplen), data,
 		       h->caplen);
+		if (vlan_strip)
+			strip_outer_tag(m);
 		side = gw_worker_flow_side(w, data, h->caplen);
 		port = side < 0 ? GW_PORT_LAN : (uint16_t)side;
 		gw_worker_process(w, port, &m, 1, ts);

@@ -67,6 +67,9 @@ flush_port(struct gw_worker *w, uint16_t port)
 static inline void
 emit_pkt(struct gw_worker *w, uint16_t port, struct rte_mbuf *m)
 {
+	/* A tag the NIC stripped on rx goes back on the wire unchanged. */
+	if (unlikely(m->ol_flags & RTE_MBUF_F_RX_VLAN_STRIPPED))
+		m->ol_flags |= RTE_MBUF_F_TX_VLAN;
 	if (unlikely(w->tx_n[port] == GW_TX_BUF))
 		flush_port(w, port);
 	w->tx[port][w->tx_n[port]++] = m;
