@@ -78,7 +78,7 @@ if want fuzz; then
 		ninja -C build-fuzz || return 1
 		local rc=0 t corpus work
 		for t in build-fuzz/tests/fuzz/fuzz_*; do
-			[ -x "$t" ] || continue
+			[ -f "$t" ] && [ -x "$t" ] || continue
 			name=$(basename "$t")
 			corpus=$(ls -d tests/fuzz/*/corpus/"$name" 2>/dev/null | head -1)
 			work=$(mktemp -d)
