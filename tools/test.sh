@@ -76,7 +76,7 @@ if want fuzz; then
 				-Dc_link_args=-fsanitize=address,undefined >/dev/null || return 1
 		fi
 		ninja -C build-fuzz || return 1
-		local rc=0 t corpus work
+		local rc=0 t corpus work name
 		for t in build-fuzz/tests/fuzz/fuzz_*; do
 			[ -f "$t" ] && [ -x "$t" ] || continue
 			name=$(basename "$t")

@@ -98,10 +98,10 @@ gateway_spawn(struct memif_run *r, const char *gateway)
 
 	snprintf(vdev0, sizeof(vdev0),
 		 "net_memif0,role=client,id=0,socket=%s/lan.sock,"
-		 "socket-abstract=no,rsize=12", r->dir);
+		 "socket-abstract=no,rsize=14", r->dir);
 	snprintf(vdev1, sizeof(vdev1),
 		 "net_memif1,role=client,id=0,socket=%s/wan.sock,"
-		 "socket-abstract=no,rsize=12", r->dir);
+		 "socket-abstract=no,rsize=14", r->dir);
 	snprintf(prefix, sizeof(prefix), "egw-bench-gw-%d", (int)getpid());
 	snprintf(cfg, sizeof(cfg), "%s/policy.yaml", r->dir);
 	snprintf(eve, sizeof(eve), "%s/eve.json", r->dir);
@@ -618,7 +618,7 @@ bench_cmd_memif(int argc, char **argv)
 	struct gen_cfg cfg;
 	struct bench_policy_opts po = {0};
 	const char *gateway = NULL;
-	double trial_s = 0, lat_s = 0, lo, hi;
+	double trial_s = 0, lat_s = 0, lo, hi, lo_achieved = 0;
 	uint64_t v, iterations = 0, it;
 	bool keep = false;
 	char vdev0[160], vdev1[160], path[128], cpu[256];
@@ -769,6 +769,7 @@ bench_cmd_memif(int argc, char **argv)
 	if (t.sent == t.received) {
 		/* Nothing to search: the generator is the limit. */
 		lo = hi;
+		lo_achieved = t.achieved;
 		printf("  zero loss at the generator's maximum: the figure is a lower "
 		       "bound set by the generator\n");
 	} else {
@@ -779,17 +780,20 @@ bench_cmd_memif(int argc, char **argv)
 			if (run_trial(&r, &t) != 0)
 				goto out_gw;
 			trial_print(&t, "search");
-			if (t.sent == t.received && t.unsent == 0)
+			if (t.sent == t.received && t.unsent == 0) {
 				lo = t.rate;
-			else
+				lo_achieved = t.achieved;
+			} else
 				hi = t.rate;
 			if (hi - lo < hi * (r.quick ? 0.04 : 0.01))
 				break;
 		}
 	}
-	printf("  zero-loss throughput: %.3f Mpps (both directions, %s frames, "
-	       "%u flows)\n", lo / 1e6, gen_size_name(cfg.size), r.n_flows);
-	bench_result("memif_zero_loss_mpps", lo / 1e6, "Mpps");
+	/* The rate that went through without loss is what was achieved, not asked. */
+	printf("  zero-loss throughput: %.3f Mpps (both directions, %s B frames, "
+	       "%u flows; offered %.3f Mpps)\n", lo_achieved / 1e6,
+	       gen_size_name(cfg.size), r.n_flows, lo / 1e6);
+	bench_result("memif_zero_loss_mpps", lo_achieved / 1e6, "Mpps");
 
 	if (lo > 0) {
 		memset(&t, 0, sizeof(t));
