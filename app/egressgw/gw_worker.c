@@ -478,13 +478,18 @@ incomplete:
 		flow_deny(w, f, GW_REASON_REASSEMBLY_LIMIT, NULL, NULL, NULL);
 }
 
+/*
+ * A retransmission is a duplicate only when a held segment already covers
+ * it: a longer copy at the same sequence number (Linux coalesces segments
+ * when it retransmits) brings bytes the flow still needs.
+ */
 static bool
-held_duplicate(const struct gw_flow_ext *e, uint32_t seq)
+held_duplicate(const struct gw_flow_ext *e, uint32_t seq, uint16_t len)
 {
 	uint16_t i;
 
 	for (i = 0; i < e->n_held; i++)
-		if (e->held_seq[i] == seq)
+		if (e->held_seq[i] == seq && e->held_len[i] >= len)
 			return true;
 	return false;
 }
@@ -511,11 +516,11 @@ pending_client_segment(struct gw_worker *w, struct gw_flow *f,
 			return;
 		}
 		/* A FIN after held data must not overtake it. */
-		if (held_duplicate(e, meta->seq)) {
+		if (held_duplicate(e, meta->seq, 0)) {
 			drop_pkt(w, m, GW_REASON_HELD_DUPLICATE);
 			return;
 		}
-		if (!gw_flow_ext_hold(w->ext_pool, e, m, meta->seq)) {
+		if (!gw_flow_ext_hold(w->ext_pool, e, m, meta->seq, 0)) {
 			flow_deny(w, f, GW_REASON_REASSEMBLY_LIMIT, NULL, NULL,
 				  m);
 			drop_pkt(w, m, GW_REASON_REASSEMBLY_LIMIT);
@@ -537,13 +542,20 @@ pending_client_segment(struct gw_worker *w, struct gw_flow *f,
 		w->pending[w->n_pending].deadline_ns = e->deadline_ns;
 		w->n_pending++;
 	}
-	if (held_duplicate(e, meta->seq)) {
+	if (held_duplicate(e, meta->seq, meta->payload_len)) {
 		drop_pkt(w, m, GW_REASON_HELD_DUPLICATE);
 		return;
 	}
 	payload = rte_pktmbuf_mtod_offset(m, const uint8_t *, meta->payload_off);
 	rc = gw_stream_add(&e->stream, meta->seq, payload, meta->payload_len);
-	if (rc < 0 || !gw_flow_ext_hold(w->ext_pool, e, m, meta->seq)) {
+	if (rc == GW_EMALFORMED) {
+		/* Overlap with other bytes: the server might see another name. */
+		flow_deny(w, f, GW_REASON_STREAM_CONFLICT, NULL, NULL, m);
+		drop_pkt(w, m, GW_REASON_STREAM_CONFLICT);
+		return;
+	}
+	if (rc < 0 || !gw_flow_ext_hold(w->ext_pool, e, m, meta->seq,
+					meta->payload_len)) {
 		flow_deny(w, f, GW_REASON_REASSEMBLY_LIMIT, NULL, NULL, m);
 		drop_pkt(w, m, GW_REASON_REASSEMBLY_LIMIT);
 		return;
@@ -572,6 +584,42 @@ flow_create(struct gw_worker *w, const struct gw_flow_key *key, uint32_t hash,
 	return f;
 }
 
+/*
+ * The table is full: the new flow is denied and existing flows are left
+ * alone. The deny still gets its record (a flow that lives only for it),
+ * so the event says why; under a flood the ring bounds the cost.
+ */
+static void
+flow_table_full(struct gw_worker *w, struct rte_mbuf *m,
+		const struct gw_pkt_meta *meta, const struct gw_flow_key *key,
+		bool src_is_1)
+{
+	const struct gw_role *role;
+	struct gw_flow f;
+
+	memset(&f, 0, sizeof(f));
+	f.key = *key;
+	f.client_idx = src_is_1 ? 1 : 0;
+	f.id = (uint64_t)w->id << 56 | (w->next_flow_id++ & ((1ULL << 56) - 1));
+	f.first_ns = w->now_ns;
+	f.last_ns = w->now_ns;
+	f.pkts[GW_DIR_TO_SERVER] = 1;
+	f.bytes[GW_DIR_TO_SERVER] = rte_pktmbuf_pkt_len(m);
+	role = gw_policy_role_for_vlan(w->policy, meta->vlan_inner);
+	f.role = role != NULL ? (int16_t)gw_policy_role_index(w->policy, role)
+			      : -1;
+	f.verdict = GW_VERDICT_DENY;
+	f.reason = GW_REASON_FLOW_TABLE_FULL;
+	if (meta->proto == GW_PROTO_TCP)
+		f.tcp_state = GW_TCP_CLOSED;
+	w->st.deny_flows[GW_REASON_FLOW_TABLE_FULL]++;
+	w->st.flows_denied++;
+	if (meta->proto == GW_PROTO_TCP)
+		send_rst(w, m, true, 0, meta->seq + 1, GW_PORT_LAN);
+	send_record(w, &f, GW_REC_VERDICT, NULL, 0);
+	drop_pkt(w, m, GW_REASON_FLOW_TABLE_FULL);
+}
+
 /* First packet of a new flow from the LAN: the L4 decision. */
 static void
 new_flow(struct gw_worker *w, struct rte_mbuf *m, const struct gw_pkt_meta *meta,
@@ -591,11 +639,7 @@ new_flow(struct gw_worker *w, struct rte_mbuf *m, const struct gw_pkt_meta *meta
 	}
 	f = flow_create(w, key, hash, src_is_1 ? 1 : 0, m);
 	if (f == NULL) {
-		w->st.deny_flows[GW_REASON_FLOW_TABLE_FULL]++;
-		w->st.flows_denied++;
-		if (tcp)
-			send_rst(w, m, true, 0, meta->seq + 1, GW_PORT_LAN);
-		drop_pkt(w, m, GW_REASON_FLOW_TABLE_FULL);
+		flow_table_full(w, m, meta, key, src_is_1);
 		return;
 	}
 	role = gw_policy_role_for_vlan(w->policy, meta->vlan_inner);

@@ -45,10 +45,26 @@
 	X(TCP_INVALID, "tcp_invalid", "invalid TCP flag combination")          \
 	X(FLOW_DENIED, "flow_denied",                                          \
 	  "packet of a flow already denied")                                   \
+	X(STREAM_CONFLICT, "stream_conflict",                                  \
+	  "overlapping segments carry different bytes (evasion attempt)")     \
 	X(HELD_DUPLICATE, "held_duplicate",                                    \
 	  "retransmission of a segment already held")                         \
 	X(NO_MBUF, "no_mbuf", "no mbuf to build a reset or copy a packet")     \
-	X(TX_FULL, "tx_full", "transmit queue refused the packet")
+	X(TX_FULL, "tx_full", "transmit queue refused the packet")             \
+	X(DNS_NOT_ALLOWED, "dns_not_allowed",                                  \
+	  "DNS (port 53) to a resolver not in dns.allow")                      \
+	X(DOT, "dot", "DNS over TLS (TCP 853), dns.block_encrypted")          \
+	X(DOQ, "doq", "DNS over QUIC (UDP 853), dns.block_encrypted")         \
+	X(DOH, "doh", "TLS/HTTP to a known DNS-over-HTTPS endpoint")           \
+	X(NAME_IP_MISMATCH, "name_ip_mismatch",                                \
+	  "destination is not an address DNS gave for the name")               \
+	X(DNS_VERIFY_TIMEOUT, "dns_verify_timeout",                            \
+	  "the name's addresses could not be verified in time")                \
+	X(ECH_BLOCKED, "ech_blocked",                                          \
+	  "ClientHello with Encrypted Client Hello (role ech: block)")         \
+	X(QUIC_BLOCKED, "quic_blocked", "QUIC (UDP 443) blocked for the role") \
+	X(HOST_CHANGED, "host_changed",                                        \
+	  "HTTP Host differs from an earlier request on the connection")
 
 enum gw_reason {
 #define GW_REASON_ENUM(sym, name, desc) GW_REASON_##sym,

@@ -143,13 +143,14 @@ gw_flow_ext_in_use(const struct gw_flow_ext_pool *p)
 
 bool
 gw_flow_ext_hold(struct gw_flow_ext_pool *p, struct gw_flow_ext *e, void *pkt,
-		 uint32_t seq)
+		 uint32_t seq, uint16_t len)
 {
 	/* max_segs <= GW_HOLD_MAX was checked at create. */
 	if (e->n_held >= p->lim.max_segs)
 		return false;
 	e->held[e->n_held] = pkt;
 	e->held_seq[e->n_held] = seq;
+	e->held_len[e->n_held] = len;
 	e->n_held++;
 	return true;
 }
@@ -169,12 +170,15 @@ gw_flow_ext_sort_held(struct gw_flow_ext *e)
 	for (i = 1; i < n; i++) {
 		void *pkt = e->held[i];
 		uint32_t seq = e->held_seq[i];
+		uint16_t len = e->held_len[i];
 
 		for (j = i; j > 0 && (int32_t)(e->held_seq[j - 1] - seq) > 0; j--) {
 			e->held[j] = e->held[j - 1];
 			e->held_seq[j] = e->held_seq[j - 1];
+			e->held_len[j] = e->held_len[j - 1];
 		}
 		e->held[j] = pkt;
 		e->held_seq[j] = seq;
+		e->held_len[j] = len;
 	}
 }

@@ -23,6 +23,7 @@ struct gw_flow_ext {
 	uint16_t n_held;
 	void *held[GW_HOLD_MAX];
 	uint32_t held_seq[GW_HOLD_MAX];
+	uint16_t held_len[GW_HOLD_MAX];  /* payload bytes (FIN-only: 0) */
 	uint32_t next_free;        /* internal free-list link */
 };
 
@@ -50,8 +51,9 @@ uint32_t gw_flow_ext_in_use(const struct gw_flow_ext_pool *p);
  * denies with reason reassembly_limit).
  */
 bool gw_flow_ext_hold(struct gw_flow_ext_pool *p, struct gw_flow_ext *e,
-		      void *pkt, uint32_t seq);
-/* Sorts held packets by sequence number (serial arithmetic) for in-order release. */
+		      void *pkt, uint32_t seq, uint16_t len);
+/* Sorts held packets (with their seq/len) by sequence number (serial
+ * arithmetic, stable) for in-order release. */
 void gw_flow_ext_sort_held(struct gw_flow_ext *e);
 
 #endif /* GW_FLOW_EXT_H */

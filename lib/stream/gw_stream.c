@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
+#include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -71,6 +72,30 @@ stream_copy_gaps(struct gw_stream *s, uint32_t off, uint32_t end,
 		memcpy(s->buf + pos, data + (pos - off), end - pos);
 }
 
+/*
+ * True when [off, end) overlaps bytes already received with different
+ * content. Keeping the first copy is not enough: the held segments are
+ * forwarded as they came, and the server may reassemble the other copy.
+ */
+static bool
+stream_conflicts(const struct gw_stream *s, uint32_t off, uint32_t end,
+		 const uint8_t *data)
+{
+	uint32_t hi = end < s->contig ? end : s->contig;
+	uint16_t i;
+
+	if (off < hi && memcmp(s->buf + off, data, hi - off) != 0)
+		return true;
+	for (i = 0; i < s->n_ranges; i++) {
+		uint32_t lo = s->ranges[i].start > off ? s->ranges[i].start : off;
+
+		hi = s->ranges[i].end < end ? s->ranges[i].end : end;
+		if (lo < hi && memcmp(s->buf + lo, data + (lo - off), hi - lo) != 0)
+			return true;
+	}
+	return false;
+}
+
 int
 gw_stream_add(struct gw_stream *s, uint32_t seq, const uint8_t *data,
 	      uint32_t len)
@@ -99,6 +124,8 @@ gw_stream_add(struct gw_stream *s, uint32_t seq, const uint8_t *data,
 	if ((uint64_t)off + len > s->cap)
 		return GW_ELIMIT;
 	end = off + len;
+	if (stream_conflicts(s, off, end, data))
+		return GW_EMALFORMED;
 
 	if (end <= s->contig) {
 		/* Pure duplicate of bytes already delivered. */

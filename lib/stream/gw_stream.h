@@ -35,9 +35,11 @@ void gw_stream_init(struct gw_stream *s, uint8_t *buf, uint32_t cap,
 
 /*
  * Adds a segment. Bytes before base_seq (retransmitted SYN data, keepalive)
- * are ignored; overlaps keep the first copy. Returns the contiguous length
- * after the add (>= 0), or GW_ELIMIT when the segment ends beyond cap or
- * there are more than GW_STREAM_MAX_RANGES holes.
+ * are ignored; overlaps must carry the same bytes as the first copy.
+ * Returns the contiguous length after the add (>= 0), GW_ELIMIT when the
+ * segment ends beyond cap or there are more than GW_STREAM_MAX_RANGES
+ * holes, GW_EMALFORMED when it overlaps received bytes with different
+ * content (nothing is stored then).
  */
 int gw_stream_add(struct gw_stream *s, uint32_t seq, const uint8_t *data,
 		  uint32_t len);

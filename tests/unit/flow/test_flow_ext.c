@@ -103,7 +103,7 @@ START_TEST(test_exhaustion_and_reuse)
 				ck_abort_msg("ext %u byte %u overwritten", i, j);
 
 	/* put + get: same ext back (LIFO), fully reset */
-	ck_assert(gw_flow_ext_hold(p, e[1], &dummy, 7));
+	ck_assert(gw_flow_ext_hold(p, e[1], &dummy, 7, 1));
 	e[1]->n_held = 0; /* the caller released its packets */
 	gw_flow_ext_put(p, e[1]);
 	ck_assert_uint_eq(gw_flow_ext_in_use(p), 2);
@@ -157,13 +157,14 @@ START_TEST(test_hold_limit)
 	e = gw_flow_ext_get(p, 0, 0);
 	ck_assert_ptr_nonnull(e);
 	for (i = 0; i < max; i++)
-		ck_assert(gw_flow_ext_hold(p, e, &pkts[i], 100 + i));
-	ck_assert(!gw_flow_ext_hold(p, e, &pkts[max], 999));
-	ck_assert(!gw_flow_ext_hold(p, e, &pkts[max], 999));
+		ck_assert(gw_flow_ext_hold(p, e, &pkts[i], 100 + i, (uint16_t)i));
+	ck_assert(!gw_flow_ext_hold(p, e, &pkts[max], 999, 1));
+	ck_assert(!gw_flow_ext_hold(p, e, &pkts[max], 999, 1));
 	ck_assert_uint_eq(e->n_held, max);
 	for (i = 0; i < max; i++) {
 		ck_assert_ptr_eq(e->held[i], &pkts[i]);
 		ck_assert_uint_eq(e->held_seq[i], 100 + i);
+		ck_assert_uint_eq(e->held_len[i], i);
 	}
 	gw_flow_ext_pool_free(p);
 }
@@ -203,13 +204,15 @@ START_TEST(test_sort_vectors)
 	e = gw_flow_ext_get(p, 0, 0);
 	ck_assert_ptr_nonnull(e);
 	for (i = 0; i < v->n; i++)
-		ck_assert(gw_flow_ext_hold(p, e, &pkts[i], v->seq[i]));
+		ck_assert(gw_flow_ext_hold(p, e, &pkts[i], v->seq[i], (uint16_t)(10 + i)));
 	gw_flow_ext_sort_held(e);
 	ck_assert_uint_eq(e->n_held, v->n);
 	for (i = 0; i < v->n; i++) {
 		ck_assert_msg(e->held[i] == &pkts[v->want[i]],
 			      "%s: position %u", v->name, i);
 		ck_assert_uint_eq(e->held_seq[i], v->seq[v->want[i]]);
+		/* lengths travel with their packets */
+		ck_assert_uint_eq(e->held_len[i], 10 + v->want[i]);
 	}
 	gw_flow_ext_pool_free(p);
 }
@@ -237,7 +240,7 @@ START_TEST(test_sort_random)
 		for (i = 0; i < n; i++) {
 			rs = rs * 6364136223846793005ull + 1442695040888963407ull;
 			seqs[i] = base + (uint32_t)((rs >> 33) % 40) * 100;
-			ck_assert(gw_flow_ext_hold(p, e, &pos[i], seqs[i]));
+			ck_assert(gw_flow_ext_hold(p, e, &pos[i], seqs[i], (uint16_t)i));
 		}
 		gw_flow_ext_sort_held(e);
 		for (i = 1; i < n; i++) {

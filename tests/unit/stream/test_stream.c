@@ -122,6 +122,13 @@ model_add(struct model *m, uint32_t seq, const uint8_t *data, uint32_t len)
 		return (int)model_contig(m);
 	if (d + (int64_t)len > m->cap)
 		return GW_ELIMIT;
+	/* Overlaps must repeat the bytes already received. */
+	for (k = 0; k < len; k++) {
+		int64_t pos = d + k;
+
+		if (pos >= 0 && m->have[pos] && m->buf[pos] != data[k])
+			return GW_EMALFORMED;
+	}
 	save = *m;
 	for (k = 0; k < len; k++) {
 		int64_t pos = d + k;
@@ -290,10 +297,10 @@ START_TEST(test_permutations_of_four)
 					const uint32_t *sg = sets[set][order[i]];
 					uint8_t data[22];
 
-					/* distinct bytes per segment: overwrite would show */
-					fill_msg(data, sg[1], (uint8_t)(order[i] * 50));
-					add_checked(&fx, bases[b] + sg[0], data,
-						    sg[1]);
+					/* the message's own bytes: overlaps agree */
+					fill_msg(data, 22, 0);
+					add_checked(&fx, bases[b] + sg[0],
+						    data + sg[0], sg[1]);
 					n_added++;
 				}
 				ck_assert_uint_eq(fx.s.contig, 22);
@@ -306,51 +313,63 @@ START_TEST(test_permutations_of_four)
 }
 END_TEST
 
-/* Overlaps keep the first copy: explicit expectations, no model. */
+/*
+ * Overlaps: consistent copies merge; a copy that disagrees with bytes
+ * already received is refused (GW_EMALFORMED) and changes nothing. Bytes
+ * are 'a' + offset % 26 for consistent segments; fill 'X' marks a
+ * conflicting copy. Explicit expectations, no model.
+ */
 struct overlap_vec {
 	const char *name;
 	unsigned int n;
 	struct {
 		uint32_t off;
 		uint32_t len;
-		char fill;
+		char fill; /* 0: the message's bytes; else this byte */
 		int ret;
 	} seg[4];
 	const char *want; /* buffer from offset 0, '.' = never written */
 	uint16_t n_ranges;
+	uint16_t n_segs;
 };
 
 static const struct overlap_vec overlap_vectors[] = {
 	{"tail overlap", 2,
-	 {{0, 10, 'A', 10}, {5, 10, 'B', 15}},
-	 "AAAAAAAAAABBBBB", 0},
+	 {{0, 10, 0, 10}, {5, 10, 0, 15}},
+	 "abcdefghijklmno", 0, 2},
 	{"covering later segment", 2,
-	 {{5, 5, 'A', 0}, {0, 20, 'B', 20}},
-	 "BBBBBAAAAABBBBBBBBBB", 0},
+	 {{5, 5, 0, 0}, {0, 20, 0, 20}},
+	 "abcdefghijklmnopqrst", 0, 2},
 	{"two islands then cover", 3,
-	 {{10, 10, 'A', 0}, {30, 10, 'B', 0}, {0, 50, 'C', 50}},
-	 "CCCCCCCCCCAAAAAAAAAACCCCCCCCCCBBBBBBBBBBCCCCCCCCCC", 0},
+	 {{10, 10, 0, 0}, {30, 10, 0, 0}, {0, 50, 0, 50}},
+	 "abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwx", 0, 3},
 	{"range grows both sides", 2,
-	 {{10, 10, 'A', 0}, {5, 20, 'B', 0}},
-	 ".....BBBBBAAAAAAAAAABBBBB", 1},
+	 {{10, 10, 0, 0}, {5, 20, 0, 0}},
+	 ".....fghijklmnopqrstuvwxy", 1, 2},
 	{"bridge two ranges", 3,
-	 {{4, 2, 'A', 0}, {10, 2, 'B', 0}, {5, 6, 'C', 0}},
-	 "....AACCCCBB", 1},
+	 {{4, 2, 0, 0}, {10, 2, 0, 0}, {5, 6, 0, 0}},
+	 "....efghijkl", 1, 3},
 	{"exact duplicate", 2,
-	 {{0, 4, 'A', 4}, {0, 4, 'B', 4}},
-	 "AAAA", 0},
+	 {{0, 4, 0, 4}, {0, 4, 0, 4}},
+	 "abcd", 0, 2},
 	{"duplicate inside contig", 3,
-	 {{0, 8, 'A', 8}, {2, 3, 'B', 8}, {8, 2, 'C', 10}},
-	 "AAAAAAAACC", 0},
-	{"head overlaps contig", 2,
-	 {{0, 6, 'A', 6}, {3, 6, 'B', 9}},
-	 "AAAAAABBB", 0},
-	{"duplicate of a range", 3,
-	 {{6, 3, 'A', 0}, {6, 3, 'B', 0}, {0, 6, 'C', 9}},
-	 "CCCCCCAAA", 0},
+	 {{0, 8, 0, 8}, {2, 3, 0, 8}, {8, 2, 0, 10}},
+	 "abcdefghij", 0, 3},
 	{"inside a range", 2,
-	 {{4, 8, 'A', 0}, {6, 2, 'B', 0}},
-	 "....AAAAAAAA", 1},
+	 {{4, 8, 0, 0}, {6, 2, 0, 0}},
+	 "....efghijkl", 1, 2},
+	{"conflict: tail overlap differs", 2,
+	 {{0, 10, 0, 10}, {5, 10, 'X', GW_EMALFORMED}},
+	 "abcdefghij", 0, 1},
+	{"conflict: rewrite inside contig", 2,
+	 {{0, 8, 0, 8}, {2, 3, 'X', GW_EMALFORMED}},
+	 "abcdefgh", 0, 1},
+	{"conflict: cover disagrees with an island", 3,
+	 {{10, 5, 0, 0}, {0, 20, 'X', GW_EMALFORMED}, {0, 10, 0, 15}},
+	 "abcdefghijklmno", 0, 2},
+	{"conflict: overlap of a range only at its last byte", 2,
+	 {{4, 4, 0, 0}, {7, 4, 'X', GW_EMALFORMED}},
+	 "....efgh", 1, 1},
 };
 
 START_TEST(test_overlap_vectors)
@@ -364,13 +383,17 @@ START_TEST(test_overlap_vectors)
 	memset(buf, '.', sizeof(buf));
 	gw_stream_init(&s, buf, sizeof(buf), 4000000000u);
 	for (i = 0; i < v->n; i++) {
-		memset(data, v->seg[i].fill, v->seg[i].len);
+		if (v->seg[i].fill != 0)
+			memset(data, v->seg[i].fill, v->seg[i].len);
+		else
+			for (k = 0; k < v->seg[i].len; k++)
+				data[k] = (uint8_t)('a' + (v->seg[i].off + k) % 26);
 		ck_assert_msg(gw_stream_add(&s, 4000000000u + v->seg[i].off,
 					    data, v->seg[i].len) ==
 				      v->seg[i].ret,
 			      "%s: segment %u", v->name, i);
 	}
-	ck_assert_uint_eq(s.n_segs, v->n);
+	ck_assert_uint_eq(s.n_segs, v->n_segs);
 	ck_assert_uint_eq(s.n_ranges, v->n_ranges);
 	for (k = 0; k < wl; k++)
 		ck_assert_msg(buf[k] == (uint8_t)v->want[k],
