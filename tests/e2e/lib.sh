@@ -542,16 +542,26 @@ egw_gw_standin()
 	esac
 }
 
+# EAL core options of the gateway (one worker), the number of queue pairs
+# of each net_af_packet port (one per worker) and the EAL memory in MB (the
+# mbuf pool grows with the workers). A script that wants more workers sets
+# them after sourcing this file (workers.sh).
+EGW_GW_CORES=(-l 0-1)
+EGW_GW_QPAIRS=1
+EGW_GW_MEM=512
+
 # egw_gw_start [POLICY]: starts $GW_CMD on $IF_LAN (port 0) and $IF_WAN
 # (port 1). Sets EGW_GW_PID, EGW_EVE, EGW_CTL.
 egw_gw_start()
 {
-	local policy=${1:-} eal app
+	local policy=${1:-} eal app qp=""
 	EGW_EVE="$EGW_TMP/eve.json"
 	EGW_CTL="$EGW_TMP/gw.sock"
-	eal=(-l 0-1 --no-huge -m 512 --no-pci --file-prefix "$EGW_FILE_PREFIX"
-		--vdev "net_af_packet0,iface=$IF_LAN"
-		--vdev "net_af_packet1,iface=$IF_WAN")
+	[ "$EGW_GW_QPAIRS" = 1 ] || qp=",qpairs=$EGW_GW_QPAIRS"
+	eal=("${EGW_GW_CORES[@]}" --no-huge -m "$EGW_GW_MEM" --no-pci
+		--file-prefix "$EGW_FILE_PREFIX"
+		--vdev "net_af_packet0,iface=$IF_LAN$qp"
+		--vdev "net_af_packet1,iface=$IF_WAN$qp")
 	if egw_gw_standin; then
 		app=(--forward-mode=io --auto-start --stats-period 3600
 			--total-num-mbufs=8192 --nb-cores=1)

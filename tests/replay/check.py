@@ -188,7 +188,8 @@ FIELDS = ["frame.number", "ip.src", "ipv6.src", "ip.dst", "ipv6.dst",
           "ip.proto", "ipv6.nxt", "tcp.srcport", "tcp.dstport",
           "udp.srcport", "udp.dstport", "tcp.seq_raw", "tcp.flags.syn",
           "tcp.flags.reset", "tcp.len", "tcp.payload", "udp.length",
-          "ip.flags.mf", "ip.frag_offset", "ip.id"]
+          "ip.flags.mf", "ip.frag_offset", "ip.id", "frame.time_epoch",
+          "tcp.ack_raw", "tcp.flags.ack", "tcp.flags.fin"]
 
 
 class Pkt:
@@ -229,6 +230,10 @@ def tshark_packets(pcap):
         p.tcplen = int(v["tcp.len"] or 0)
         p.payload = bytes.fromhex(v["tcp.payload"].replace(":", "")) if v["tcp.payload"] else b""
         p.udplen = int(v["udp.length"] or 0)
+        p.time = float(v["frame.time_epoch"] or 0)
+        p.ack = int(v["tcp.ack_raw"]) if v["tcp.ack_raw"] else None
+        p.ackf = v["tcp.flags.ack"] in ("1", "True")
+        p.fin = v["tcp.flags.fin"] in ("1", "True")
         out.append(p)
     return out
 

@@ -471,6 +471,12 @@ def build(outdir):
                                                          vlans=(20,),
                                                          sport=41003)
 
+    # 802.1Q VID 10 (role web) with a name not allowed: with
+    # craft-tls-vlan10, the tagged pair that run.sh also replays with
+    # --vlan-strip. Last, so that the cases above keep their bytes.
+    cases["craft-tls-vlan10-denied"] = tcp_session(
+        rng, records(hello(b"denied.test")), vlans=(10,), sport=40032)
+
     os.makedirs(outdir, exist_ok=True)
     for name, pkts in cases.items():
         wrpcap(os.path.join(outdir, name + ".pcap"), pkts)

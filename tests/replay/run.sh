@@ -7,8 +7,12 @@
 # mkcaptures.sh in a netns testbed, hard cases crafted by craft.py), runs
 #   BUILD_DIR/app/egressgw/egressgw replay --config policy.yaml ...
 # on each one and judges the EVE events and the output pcaps against
-# expected.tsv and tshark (check.py). One line per check (ok / FAIL / SKIP),
-# then "N passed, M failed"; exit 1 on any failure.
+# expected.tsv and tshark (check.py); replays the 802.1Q-tagged captures
+# again with --vlan-strip and compares (edge/vlanstrip.py); then runs the
+# edge-case stage (edge/run.sh: full flow table, reassembly timer, held
+# retransmissions, port reuse, ICMP, malformed frames, HTTP methods).
+# One line per check (ok / FAIL / SKIP), then "N passed, M failed"; exit 1
+# on any failure.
 #
 # Environment: EGW_REPLAY_CMD overrides the egressgw binary; EGW_KEEP=1 keeps
 # the work directory (captures, outputs, EVE files) and prints its path.
@@ -105,6 +109,22 @@ FAIL=$((FAIL + $(grep -c '^FAIL ' "$WORK/check.out" || true)))
 if ! grep -q '^# check.py: ' "$WORK/check.out"; then
 	fail "check.py ran to completion"
 fi
+
+# 4. The 802.1Q-tagged captures again through a NIC that strips the tag
+# (--vlan-strip): same verdicts, same frames on the wire.
+"$PY" "$HERE/edge/vlanstrip.py" --gw "$GW" --policy "$POLICY" --captures "$CAPS" \
+	--results "$RES" --work "$WORK/strip" >"$WORK/strip.out" 2>&1 || true
+cat "$WORK/strip.out"
+PASS=$((PASS + $(grep -c '^ok ' "$WORK/strip.out" || true)))
+FAIL=$((FAIL + $(grep -c '^FAIL ' "$WORK/strip.out" || true)))
+grep -q '^# vlanstrip.py: ' "$WORK/strip.out" || fail "vlanstrip.py ran to completion"
+
+# 5. Edge cases (crafted, own policy): edge/run.sh.
+bash "$HERE/edge/run.sh" "$BUILD_DIR" >"$WORK/edge.out" 2>&1 || true
+grep -v '^[0-9]* passed, [0-9]* failed$' "$WORK/edge.out" || true
+PASS=$((PASS + $(grep -c '^ok ' "$WORK/edge.out" || true)))
+FAIL=$((FAIL + $(grep -c '^FAIL ' "$WORK/edge.out" || true)))
+grep -q '^[0-9]* passed, [0-9]* failed$' "$WORK/edge.out" || fail "edge/run.sh ran to completion"
 
 printf '%d passed, %d failed\n' "$PASS" "$FAIL"
 [ "$FAIL" -eq 0 ]
