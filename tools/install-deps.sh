@@ -7,9 +7,10 @@ set -euo pipefail
 PKGS=(
 	build-essential pkg-config meson ninja-build clang llvm libclang-rt-14-dev
 	dpdk dpdk-dev libdpdk-dev libhyperscan-dev libyaml-dev libjansson-dev
-	check libpcap-dev libsubunit-dev
+	check libpcap-dev libsubunit-dev libc-ares-dev
 	iproute2 ethtool procps psmisc
 	nginx-light openssl curl tshark tcpdump python3-scapy chromium
+	dnsmasq-base knot-dnsutils
 	libndpi-bin
 )
 
