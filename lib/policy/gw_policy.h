@@ -46,6 +46,55 @@ struct gw_diags {
 	struct gw_diag d[64];
 };
 
+/* Per-role `name_binding:` (values as in the file's word table). */
+enum gw_name_binding {
+	GW_NAME_BINDING_STRICT = 0, /* default */
+	GW_NAME_BINDING_LOG = 1,
+	GW_NAME_BINDING_OFF = 2,
+};
+
+/* Per-role `ech:`. */
+enum gw_ech_mode {
+	GW_ECH_BLOCK = 0,
+	GW_ECH_OUTER_SNI = 1,       /* default: judged by the outer SNI */
+};
+
+/* Per-role `quic:`. */
+enum gw_quic_mode {
+	GW_QUIC_BLOCK = 0,          /* default */
+	GW_QUIC_ALLOW = 1,
+};
+
+/* Per-role `hygiene:` entries: each `deny` (default) or `allow`. */
+enum gw_hygiene_mode {
+	GW_HYGIENE_DENY = 0,
+	GW_HYGIENE_ALLOW = 1,
+};
+
+struct gw_hygiene {
+	uint8_t no_sni;              /* ClientHello without server_name */
+	uint8_t ip_literal;          /* SNI / Host is an IP address */
+	uint8_t host_change;         /* HTTP Host changes on a connection */
+	uint8_t non_tls_on_tls_port; /* not TLS on port 443 */
+	uint8_t http_on_other_ports; /* HTTP on a name port other than 80/443 */
+};
+
+/*
+ * `protocol:` names: protocols without a name on the wire, whose flows are
+ * allowed only to addresses DNS bound to the role's names. Bit i of
+ * gw_role.protocols is protocol i; see gw_policy_protocol_name/_port.
+ */
+enum gw_role_protocol {
+	GW_RPROTO_SSH = 0,
+	GW_RPROTO_SFTP,
+	GW_RPROTO_SCP,
+	GW_RPROTO_RDP,
+	GW_RPROTO_MAX,
+};
+
+const char *gw_policy_protocol_name(unsigned int proto); /* NULL if unknown */
+uint16_t gw_policy_protocol_port(unsigned int proto);    /* 0 if unknown */
+
 struct gw_role {
 	char name[GW_ROLE_NAME_MAX];
 	unsigned int line;
@@ -62,6 +111,19 @@ struct gw_role {
 	char (*methods)[GW_METHOD_MAX]; /* upper case; empty = any method */
 	struct gw_match_db *fqdn_db;   /* NULL when n_fqdns == 0 */
 	char *notes;               /* `notes:` text (informational), or NULL */
+	uint8_t name_binding;      /* enum gw_name_binding, default strict */
+	uint8_t ech;               /* enum gw_ech_mode, default outer_sni */
+	uint8_t quic;              /* enum gw_quic_mode, default block */
+	struct gw_hygiene hygiene; /* default: every entry deny */
+	uint32_t protocols;        /* bit per enum gw_role_protocol; 0 none */
+	/*
+	 * TCP ports whose flows are checked against DNS bindings of the
+	 * role's names (GW_ACT_NEED_BINDING): with `protocol:`, allow_ports
+	 * other than 443 and 80 when allow_ports is set, else the protocols'
+	 * ports. Sorted, unique; empty without `protocol:` or allow_fqdns.
+	 */
+	uint16_t n_bind_ports;
+	uint16_t *bind_ports;
 };
 
 enum gw_severity { GW_SEV_HIGH = 1, GW_SEV_MEDIUM = 2, GW_SEV_LOW = 3 };
@@ -88,6 +150,42 @@ struct gw_gateway_cfg {
 	bool drop_fragments;         /* default true (only true is supported) */
 };
 
+/* `egress_policy.dns.block_encrypted` bits. */
+#define GW_DNS_BLOCK_DOH 0x01
+#define GW_DNS_BLOCK_DOT 0x02
+#define GW_DNS_BLOCK_DOQ 0x04
+
+/* A name of `dns.allow`, resolved when the policy was loaded. */
+struct gw_dns_name {
+	char *name;                  /* normalised */
+	unsigned int line;
+	uint16_t n_addrs;            /* addresses it gave (0: matches nothing) */
+	int error;                   /* resolver's error (< 0), or 0 */
+};
+
+/* Most addresses taken from one dns.allow name. */
+#define GW_DNS_RESOLVE_MAX 16
+
+/* `egress_policy.dns` (global: applies to every role). */
+struct gw_dns_policy {
+	bool restricted;             /* dns.allow given: port 53 only to resolvers */
+	size_t n_resolvers;
+	struct gw_addr *resolvers;   /* addresses + resolved names; sorted, unique */
+	size_t n_names;
+	struct gw_dns_name *names;   /* dns.allow names, in file order */
+	uint8_t block_encrypted;     /* GW_DNS_BLOCK_* */
+	char doh_providers[256];     /* extra DoH list file as written, "" none */
+	size_t n_doh_extra;          /* names read from that file */
+	/* DoH endpoint names (built-in + extra), sorted, unique; only when DoH is blocked. */
+	size_t n_doh;
+	char **doh_names;
+	struct gw_match_db *doh_db;  /* NULL unless DoH is blocked */
+};
+
+/* The built-in DoH provider list (config/doh-providers.txt, embedded at build time). */
+extern const char *const gw_policy_doh_builtin[];
+extern const size_t gw_policy_doh_builtin_count;
+
 /* A key that was accepted but that this version does not act on. */
 struct gw_unenforced {
 	char path[128];              /* e.g. "egress_policy.dns" */
@@ -106,6 +204,7 @@ struct gw_policy {
 	struct gw_c2_sig *sigs;
 	struct gw_match_db *c2_db;   /* NULL when no signatures */
 	struct gw_gateway_cfg gw;
+	struct gw_dns_policy dns;
 	size_t n_unenforced;
 	struct gw_unenforced *unenforced;
 };
@@ -119,6 +218,29 @@ int gw_policy_load_file(const char *path, struct gw_policy **out,
 			struct gw_diags *diags);
 int gw_policy_load_string(const char *buf, size_t len, const char *name,
 			  struct gw_policy **out, struct gw_diags *diags);
+
+/*
+ * Load options. resolve, when set, is called once per `dns.allow` name
+ * (normalised, NUL-terminated) after the file validated without errors;
+ * it writes up to max addresses into out and returns how many (0 when the
+ * name has none) or a negative GW_E* error. A name that gives no address
+ * (or any name, without a resolver) is a warning "dns.allow: NAME did not
+ * resolve; it matches nothing". The plain loaders are these with no
+ * resolver. A relative `dns.doh_providers` path is taken from the policy
+ * file's folder (_file) or the current directory (_string).
+ */
+struct gw_policy_load_opts {
+	int (*resolve)(const char *name, struct gw_addr *out, size_t max,
+		       void *arg);
+	void *arg;
+};
+
+int gw_policy_load_file_opts(const char *path, struct gw_policy **out,
+			     struct gw_diags *diags,
+			     const struct gw_policy_load_opts *opts);
+int gw_policy_load_string_opts(const char *buf, size_t len, const char *name,
+			       struct gw_policy **out, struct gw_diags *diags,
+			       const struct gw_policy_load_opts *opts);
 void gw_policy_free(struct gw_policy *p);
 
 /* Role of a VLAN (GW_VLAN_NONE for untagged), NULL when none. */
@@ -136,12 +258,25 @@ enum gw_action {
 	GW_ACT_DENY = 0,    /* default */
 	GW_ACT_ALLOW,
 	GW_ACT_NEED_NAME,   /* decide when the TLS SNI / HTTP Host is known */
+	/*
+	 * A protocol without a name on the wire (role `protocol:`), or QUIC
+	 * with `quic: allow`: allowed only when DNS bound the destination to
+	 * a name that gw_policy_role_name_allowed() accepts; d->bind says how
+	 * (STRICT: else deny name_ip_mismatch / dns_verify_timeout; LOG:
+	 * allow and log).
+	 */
+	GW_ACT_NEED_BINDING,
 };
 
+/*
+ * What the first client bytes of a NEED_NAME flow must be. Bytes that are
+ * none of the bits are denied not_tls / not_http / not_tls_or_http.
+ */
 enum gw_need {
-	GW_NEED_TLS = 1,    /* port expects TLS (443 by default) */
-	GW_NEED_HTTP = 2,   /* port expects HTTP (80 by default) */
-	GW_NEED_EITHER = 3, /* other allow_ports port: TLS or HTTP */
+	GW_NEED_TLS = 1,    /* 443; other name ports unless hygiene allows HTTP there */
+	GW_NEED_HTTP = 2,   /* 80 */
+	GW_NEED_EITHER = 3, /* TLS or HTTP: other name ports with http_on_other_ports:
+			       allow, 443 with non_tls_on_tls_port: allow */
 };
 
 enum gw_rule_kind {
@@ -149,6 +284,15 @@ enum gw_rule_kind {
 	GW_RULE_CIDR,       /* rule_index into role->cidrs */
 	GW_RULE_FQDN,       /* rule_index into role->fqdns */
 	GW_RULE_C2,         /* rule_index into policy->sigs */
+	GW_RULE_DNS,        /* rule_index into policy->dns.resolvers */
+	GW_RULE_DOH,        /* rule_index into policy->dns.doh_names */
+};
+
+/* Whether the worker must check the name against DNS bindings. */
+enum gw_bind {
+	GW_BIND_OFF = 0,    /* no check */
+	GW_BIND_STRICT = 1, /* not bound: deny name_ip_mismatch (or dns_verify_timeout) */
+	GW_BIND_LOG = 2,    /* not bound: allow, log the mismatch */
 };
 
 struct gw_decision {
@@ -157,11 +301,14 @@ struct gw_decision {
 	uint8_t reason;     /* enum gw_reason when DENY */
 	uint8_t rule_kind;  /* enum gw_rule_kind */
 	int32_t rule_index; /* -1 none */
+	uint8_t bind;       /* enum gw_bind: ALLOW from a name, NEED_BINDING */
 };
 
 /*
  * First decision, at the flow's first packet, on L3/L4 only.
- * role == NULL -> deny unknown_vlan.
+ * role == NULL -> deny unknown_vlan. Order: DNS (port 53 with dns.allow),
+ * DoT / DoQ (853), CIDR rules, QUIC (UDP 443), binding ports, name ports,
+ * deny (docs/policy.md, "Decision order").
  */
 void gw_policy_decide_l4(const struct gw_policy *p, const struct gw_role *role,
 			 const struct gw_addr *dst, uint8_t proto,
@@ -169,13 +316,30 @@ void gw_policy_decide_l4(const struct gw_policy *p, const struct gw_role *role,
 
 enum gw_app { GW_APP_NONE = 0, GW_APP_TLS = 1, GW_APP_HTTP = 2 };
 
+/* Facts about the hello / request besides its name (flags argument). */
+#define GW_NAME_ECH 0x01          /* TLS: the ClientHello has ECH (0xfe0d) */
+#define GW_NAME_HOST_CHANGED 0x02 /* HTTP: Host differs from an earlier request
+				     on the same connection */
+
 /*
  * Decision on the name (after NEED_NAME). name is the raw SNI or Host as
  * parsed (Host already stripped of its port); it is normalised here.
  * method is the HTTP method (NULL/0 for TLS). name_len == 0 means the
- * ClientHello had no SNI (reason no_sni) / the request had no Host.
- * Order: ip_literal, c2_signature, fqdn allowlist, HTTP method.
+ * ClientHello had no SNI / the request had no Host. flags: GW_NAME_*.
+ * Order: host_changed, no name (no_sni, or allowed by hygiene), ip_literal,
+ * c2_signature, doh, ech_blocked, fqdn allowlist, HTTP method. An ALLOW
+ * from the allowlist carries d->bind from the role's name_binding: the
+ * worker then checks that DNS bound the destination to this name.
  */
+void gw_policy_decide_name_flags(const struct gw_policy *p,
+				 const struct gw_role *role,
+				 struct gw_match_scratch *scratch,
+				 enum gw_app app, const uint8_t *name,
+				 size_t name_len, const char *method,
+				 size_t method_len, unsigned int flags,
+				 struct gw_decision *d);
+
+/* gw_policy_decide_name_flags() with flags 0 (no ECH, Host unchanged). */
 void gw_policy_decide_name(const struct gw_policy *p, const struct gw_role *role,
 			   struct gw_match_scratch *scratch, enum gw_app app,
 			   const uint8_t *name, size_t name_len,
@@ -183,9 +347,34 @@ void gw_policy_decide_name(const struct gw_policy *p, const struct gw_role *role
 			   struct gw_decision *d);
 
 /*
- * Text summary for `egressgw check` (roles, VLANs, rule counts, unenforced
- * keys). Returns the length written (without the NUL), GW_ENOSPC when buf
- * was too small (buf then holds a NUL-terminated prefix) or GW_EINVAL.
+ * For NEED_BINDING: is a name that DNS bound to the destination allowed
+ * for the role? name is as the DNS answer gave it (normalised here).
+ * Returns the index of the matching allow_fqdns entry (>= 0),
+ * GW_MATCH_NONE (-1) when not allowed (not in the allowlist, not a valid
+ * name, or it matches a C2 signature or, with DoH blocked, the DoH list:
+ * those win here as in decide_name), or a negative GW_E* below -1 when
+ * it could not be scanned (scratch NULL: GW_EINVAL).
+ */
+int gw_policy_role_name_allowed(const struct gw_policy *p,
+				const struct gw_role *role,
+				struct gw_match_scratch *scratch,
+				const uint8_t *name, size_t len);
+
+/* hygiene.host_change is deny (true also for role == NULL). */
+bool gw_policy_host_change_denied(const struct gw_role *role);
+
+/*
+ * Index of addr in policy->dns.resolvers (binary search), or -1. An
+ * answer from a resolver is one the binding table may learn from.
+ */
+int gw_policy_resolver_index(const struct gw_policy *p,
+			     const struct gw_addr *addr);
+
+/*
+ * Text summary for `egressgw check` (roles, VLANs, rule counts, DNS
+ * policy, per-role checks, unenforced keys). Returns the length written
+ * (without the NUL), GW_ENOSPC when buf was too small (buf then holds a
+ * NUL-terminated prefix) or GW_EINVAL.
  */
 int gw_policy_summary(const struct gw_policy *p, char *buf, size_t size);
 

@@ -6,10 +6,12 @@
  * afterwards; a reload builds a new policy.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "common/gw_error.h"
 #include "common/gw_util.h"
@@ -145,6 +147,7 @@ gw_policy_free(struct gw_policy *p)
 		free(r->ports);
 		free(r->methods);
 		free(r->notes);
+		free(r->bind_ports);
 		gw_match_db_free(r->fqdn_db);
 	}
 	free(p->roles);
@@ -152,6 +155,7 @@ gw_policy_free(struct gw_policy *p)
 		free(p->sigs[i].pattern);
 	free(p->sigs);
 	gw_match_db_free(p->c2_db);
+	pol_dns_free(&p->dns);
 	free(p->unenforced);
 	free(p);
 }
@@ -192,9 +196,11 @@ diags_init(struct gw_diags *dg, const char *name)
 	pol_str_copy(dg->file, sizeof(dg->file), name);
 }
 
-int
-gw_policy_load_string(const char *buf, size_t len, const char *name,
-		      struct gw_policy **out, struct gw_diags *diags)
+/* dir: folder for relative paths named in the file (NULL: cwd). */
+static int
+pol_load(const char *buf, size_t len, const char *name, const char *dir,
+	 const struct gw_policy_load_opts *opts, struct gw_policy **out,
+	 struct gw_diags *diags)
 {
 	struct pol_loader *ld;
 	struct pol_node *root = NULL;
@@ -218,6 +224,8 @@ gw_policy_load_string(const char *buf, size_t len, const char *name,
 	}
 	ld->diags = diags;
 	ld->p = p;
+	ld->opts = opts;
+	ld->dir = dir;
 	pol_str_copy(p->source, sizeof(p->source), name);
 	for (i = 0; i <= GW_VLAN_MAX; i++)
 		p->vlan_role[i] = -1;
@@ -235,7 +243,11 @@ gw_policy_load_string(const char *buf, size_t len, const char *name,
 		else
 			pol_kw_map(ld, root, pol_kw_top, p);
 		if (!ld->enomem)
+			pol_roles_finish(ld);
+		if (!ld->enomem)
 			freeze_c2(ld);
+		if (!ld->enomem)
+			pol_dns_freeze(ld);
 		if (!ld->enomem && ld->errors == 0)
 			freeze_roles(ld);
 	}
@@ -258,20 +270,37 @@ gw_policy_load_string(const char *buf, size_t len, const char *name,
 		diags_sort(diags);
 	free(ld->rinfo);
 	free(ld->sinfo);
+	pol_loader_dns_free(ld);
 	pol_arena_free(&ld->arena);
 	free(ld);
 	return rc;
 }
 
 int
-gw_policy_load_file(const char *path, struct gw_policy **out,
-		    struct gw_diags *diags)
+gw_policy_load_string_opts(const char *buf, size_t len, const char *name,
+			   struct gw_policy **out, struct gw_diags *diags,
+			   const struct gw_policy_load_opts *opts)
+{
+	return pol_load(buf, len, name, NULL, opts, out, diags);
+}
+
+int
+gw_policy_load_string(const char *buf, size_t len, const char *name,
+		      struct gw_policy **out, struct gw_diags *diags)
+{
+	return pol_load(buf, len, name, NULL, NULL, out, diags);
+}
+
+int
+gw_policy_load_file_opts(const char *path, struct gw_policy **out,
+			 struct gw_diags *diags,
+			 const struct gw_policy_load_opts *opts)
 {
 	struct stat st;
 	size_t got = 0;
-	char *buf = NULL;
+	char *buf = NULL, *dir = NULL, *slash;
 	FILE *f;
-	int rc;
+	int fd, rc;
 
 	if (out != NULL)
 		*out = NULL;
@@ -279,7 +308,9 @@ gw_policy_load_file(const char *path, struct gw_policy **out,
 		diags_init(diags, path != NULL ? path : "");
 		return GW_EINVAL;
 	}
-	f = fopen(path, "rb");
+	/* O_NONBLOCK: opening a FIFO must not wait for a writer. */
+	fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	f = fd >= 0 ? fdopen(fd, "rb") : NULL;
 	if (f == NULL || fstat(fileno(f), &st) != 0) {
 		char msg[256];
 
@@ -288,6 +319,8 @@ gw_policy_load_file(const char *path, struct gw_policy **out,
 		pol_diag_add(diags, 0, 0, false, msg);
 		if (f != NULL)
 			fclose(f);
+		else if (fd >= 0)
+			close(fd);
 		return GW_EIO;
 	}
 	if (!S_ISREG(st.st_mode) || (uint64_t)st.st_size > POL_FILE_MAX) {
@@ -316,7 +349,27 @@ gw_policy_load_file(const char *path, struct gw_policy **out,
 		return GW_EIO;
 	}
 	fclose(f);
-	rc = gw_policy_load_string(buf, got, path, out, diags);
+	/* Paths in the file are relative to the file's folder. */
+	slash = strrchr(path, '/');
+	if (slash != NULL) {
+		dir = strdup(path);
+		if (dir == NULL) {
+			free(buf);
+			diags_init(diags, path);
+			pol_diag_add(diags, 0, 0, false, "out of memory");
+			return GW_ENOMEM;
+		}
+		dir[slash == path ? 1 : (size_t)(slash - path)] = '\0';
+	}
+	rc = pol_load(buf, got, path, dir, opts, out, diags);
+	free(dir);
 	free(buf);
 	return rc;
+}
+
+int
+gw_policy_load_file(const char *path, struct gw_policy **out,
+		    struct gw_diags *diags)
+{
+	return gw_policy_load_file_opts(path, out, diags, NULL);
 }

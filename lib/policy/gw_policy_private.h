@@ -56,7 +56,8 @@ void pol_arena_free(struct pol_arena *a);
 /* ---- loader context ---- */
 
 struct pol_role_info {
-	const struct pol_node *fqdns; /* allow_fqdns list */
+	const struct pol_node *fqdns;    /* allow_fqdns list */
+	const struct pol_node *protocol; /* protocol list */
 };
 
 struct pol_sig_info {
@@ -84,6 +85,15 @@ struct pol_loader {
 	const struct pol_node *sigs_node;
 	unsigned int vlan_line[GW_VLAN_MAX + 1];
 	unsigned int untagged_line;
+	/* Load options and the folder of the policy file (NULL: cwd). */
+	const struct gw_policy_load_opts *opts;
+	const char *dir;
+	/* egress_policy.dns: the allow list, its names and doh_providers. */
+	const struct pol_node *dns_allow;
+	const struct pol_node **dns_name_nodes;
+	const struct pol_node *doh_node;
+	size_t n_doh_extra;
+	char **doh_extra;
 };
 
 /* Diagnostics: errors count and go to the caller's diags at once. */
@@ -167,6 +177,23 @@ struct pol_kw {
 
 /* Most entries in one keyword table. */
 #define POL_KW_TABLE_MAX 16
+
+/* Per-role work after validation: binding ports of `protocol:`. */
+void pol_roles_finish(struct pol_loader *ld);
+
+/* ---- egress_policy.dns (gw_policy_dns.c) ---- */
+
+void pol_dns_allow(struct pol_loader *ld, const struct pol_kw *kw,
+		   const struct pol_node *v, void *base);
+void pol_dns_block(struct pol_loader *ld, const struct pol_kw *kw,
+		   const struct pol_node *v, void *base);
+void pol_dns_doh_providers(struct pol_loader *ld, const struct pol_kw *kw,
+			   const struct pol_node *v, void *base);
+/* Reads doh_providers (always), resolves names and builds the DoH
+ * database (only when the file had no error). */
+void pol_dns_freeze(struct pol_loader *ld);
+void pol_dns_free(struct gw_dns_policy *dns);
+void pol_loader_dns_free(struct pol_loader *ld);
 
 /* The whole file (base: struct gw_policy). */
 extern const struct pol_kw pol_kw_top[];

@@ -47,14 +47,50 @@ cmp_cidr(const void *a, const void *b)
 /* ---- roles ---- */
 
 static const struct pol_kw_word kw_words_name_binding[] = {
-	{"strict", 0}, {"log", 1}, {"off", 2}, {NULL, 0},
+	{"strict", GW_NAME_BINDING_STRICT}, {"log", GW_NAME_BINDING_LOG},
+	{"off", GW_NAME_BINDING_OFF}, {NULL, 0},
 };
 static const struct pol_kw_word kw_words_ech[] = {
-	{"block", 0}, {"outer_sni", 1}, {NULL, 0},
+	{"block", GW_ECH_BLOCK}, {"outer_sni", GW_ECH_OUTER_SNI}, {NULL, 0},
 };
 static const struct pol_kw_word kw_words_quic[] = {
-	{"block", 0}, {"allow", 1}, {NULL, 0},
+	{"block", GW_QUIC_BLOCK}, {"allow", GW_QUIC_ALLOW}, {NULL, 0},
 };
+static const struct pol_kw_word kw_words_hygiene[] = {
+	{"deny", GW_HYGIENE_DENY}, {"allow", GW_HYGIENE_ALLOW}, {NULL, 0},
+};
+
+/*
+ * Protocols without a name on the wire, by their usual port. SFTP and SCP
+ * run over SSH, hence one port for the three. TLS and HTTP need no entry:
+ * their names are on the wire (allow_fqdns on name ports).
+ */
+static const struct {
+	const char *name;
+	uint16_t port;
+} role_protocols[GW_RPROTO_MAX] = {
+	[GW_RPROTO_SSH] = {"SSH", 22},
+	[GW_RPROTO_SFTP] = {"SFTP", 22},
+	[GW_RPROTO_SCP] = {"SCP", 22},
+	[GW_RPROTO_RDP] = {"RDP", 3389},
+};
+
+static const struct pol_kw_word kw_words_protocol[] = {
+	{"SSH", GW_RPROTO_SSH}, {"SFTP", GW_RPROTO_SFTP},
+	{"SCP", GW_RPROTO_SCP}, {"RDP", GW_RPROTO_RDP}, {NULL, 0},
+};
+
+const char *
+gw_policy_protocol_name(unsigned int proto)
+{
+	return proto < GW_RPROTO_MAX ? role_protocols[proto].name : NULL;
+}
+
+uint16_t
+gw_policy_protocol_port(unsigned int proto)
+{
+	return proto < GW_RPROTO_MAX ? role_protocols[proto].port : 0;
+}
 
 static struct gw_role *
 cur_role(struct pol_loader *ld)
@@ -309,6 +345,36 @@ out:
 }
 
 static void
+role_protocol(struct pol_loader *ld, const struct pol_kw *kw,
+	      const struct pol_node *v, void *base)
+{
+	struct gw_role *r = base;
+	unsigned int first_line[GW_RPROTO_MAX] = {0};
+	const struct pol_node *it;
+	size_t idx = 0;
+	char buf[64];
+
+	if (!pol_expect_kind(ld, v, PN_SEQ))
+		return;
+	ld->rinfo[ld->cur_role].protocol = v;
+	for (it = v->first; it != NULL; it = it->next, idx++) {
+		size_t saved = pol_path_push(ld, "[%zu]", idx);
+		const struct pol_kw_word *w = pol_scalar_word(ld, kw, it);
+
+		if (w != NULL) {
+			if (r->protocols & (1u << w->value))
+				pol_err(ld, it, "duplicate entry '%s' (first at line %u)",
+					pol_quote(it, buf, sizeof(buf)),
+					first_line[w->value]);
+			else
+				first_line[w->value] = it->line;
+			r->protocols |= 1u << w->value;
+		}
+		pol_path_pop(ld, saved);
+	}
+}
+
+static void
 role_notes(struct pol_loader *ld, const struct pol_kw *kw,
 	   const struct pol_node *v, void *base)
 {
@@ -317,6 +383,21 @@ role_notes(struct pol_loader *ld, const struct pol_kw *kw,
 	if (pol_scalar_str(ld, v, kw->max))
 		r->notes = pol_strdup(ld, v->str, v->len);
 }
+
+#define HYGIENE(k, field)                                                    \
+	{.key = k, .type = KW_ENUM, .flags = KW_RELOAD, .size = 1,           \
+	 .def = "deny", .off = offsetof(struct gw_hygiene, field),           \
+	 .words = kw_words_hygiene}
+
+/* Strict hygiene is the default: each check denies unless set to allow. */
+static const struct pol_kw kw_hygiene[] = {
+	HYGIENE("no_sni", no_sni),
+	HYGIENE("ip_literal", ip_literal),
+	HYGIENE("host_change", host_change),
+	HYGIENE("non_tls_on_tls_port", non_tls_on_tls_port),
+	HYGIENE("http_on_other_ports", http_on_other_ports),
+	{.key = NULL},
+};
 
 static const struct pol_kw kw_role[] = {
 	{.key = "vlans", .type = KW_FN, .flags = KW_RELOAD, .min = 1,
@@ -331,15 +412,21 @@ static const struct pol_kw kw_role[] = {
 	 .off = KW_NOSTORE, .fn = role_methods},
 	{.key = "notes", .type = KW_FN, .flags = KW_RELOAD,
 	 .max = POL_NOTES_MAX, .off = KW_NOSTORE, .fn = role_notes},
-	{.key = "protocol", .type = KW_STR_LIST,
-	 .flags = KW_RELOAD | KW_UNENFORCED, .max = 64, .off = KW_NOSTORE},
-	{.key = "name_binding", .type = KW_ENUM,
-	 .flags = KW_RELOAD | KW_UNENFORCED, .off = KW_NOSTORE,
+	{.key = "protocol", .type = KW_FN, .flags = KW_RELOAD,
+	 .off = KW_NOSTORE, .words = kw_words_protocol,
+	 .why = "protocols without a name on the wire; TLS and HTTP are judged by their names",
+	 .fn = role_protocol},
+	{.key = "name_binding", .type = KW_ENUM, .flags = KW_RELOAD, .size = 1,
+	 .def = "strict", .off = offsetof(struct gw_role, name_binding),
 	 .words = kw_words_name_binding},
-	{.key = "ech", .type = KW_ENUM, .flags = KW_RELOAD | KW_UNENFORCED,
-	 .off = KW_NOSTORE, .words = kw_words_ech},
-	{.key = "quic", .type = KW_ENUM, .flags = KW_RELOAD | KW_UNENFORCED,
-	 .off = KW_NOSTORE, .words = kw_words_quic},
+	{.key = "ech", .type = KW_ENUM, .flags = KW_RELOAD, .size = 1,
+	 .def = "outer_sni", .off = offsetof(struct gw_role, ech),
+	 .words = kw_words_ech},
+	{.key = "quic", .type = KW_ENUM, .flags = KW_RELOAD, .size = 1,
+	 .def = "block", .off = offsetof(struct gw_role, quic),
+	 .words = kw_words_quic},
+	{.key = "hygiene", .type = KW_MAP, .flags = KW_RELOAD,
+	 .off = offsetof(struct gw_role, hygiene), .sub = kw_hygiene},
 	{.key = NULL},
 };
 
@@ -410,8 +497,73 @@ pol_roles(struct pol_loader *ld, const struct pol_kw *kw,
 		r = cur_role(ld);
 		memcpy(r->name, k->str, k->len + 1);
 		r->line = k->line;
+		pol_kw_defaults(kw_role, r);
 		saved = pol_path_push_key(ld, r->name);
 		pol_kw_map(ld, body, kw_role, r);
+		pol_path_pop(ld, saved);
+	}
+}
+
+/*
+ * Binding ports of a role with `protocol:`: its allow_ports other than 443
+ * and 80 (which stay name ports), or the protocols' own ports when it has
+ * no allow_ports. Only a role with names has them.
+ */
+static void
+role_bind_ports(struct pol_loader *ld, struct gw_role *r,
+		const struct pol_node *at)
+{
+	uint16_t ports[GW_RPROTO_MAX];
+	uint16_t i, n = 0;
+	unsigned int k;
+
+	if (r->protocols == 0)
+		return;
+	if (r->n_fqdns == 0) {
+		pol_warn(ld, at, "without allow_fqdns there is no name to bind: it allows nothing");
+		return;
+	}
+	if (r->n_ports > 0) {
+		r->bind_ports = pol_calloc(ld, r->n_ports, sizeof(*r->bind_ports));
+		if (r->bind_ports == NULL)
+			return;
+		for (i = 0; i < r->n_ports; i++)
+			if (r->ports[i] != 443 && r->ports[i] != 80)
+				r->bind_ports[r->n_bind_ports++] = r->ports[i];
+		if (r->n_bind_ports == 0)
+			pol_warn(ld, at, "allow_ports leaves no port for it (443 and 80 stay name ports)");
+	} else {
+		for (k = 0; k < GW_RPROTO_MAX; k++)
+			if (r->protocols & (1u << k))
+				ports[n++] = role_protocols[k].port;
+		r->bind_ports = pol_calloc(ld, n, sizeof(*r->bind_ports));
+		if (r->bind_ports == NULL)
+			return;
+		memcpy(r->bind_ports, ports, n * sizeof(*ports));
+		r->n_bind_ports = n;
+	}
+	qsort(r->bind_ports, r->n_bind_ports, sizeof(*r->bind_ports), cmp_u16);
+	for (i = 0, n = 0; i < r->n_bind_ports; i++)
+		if (n == 0 || r->bind_ports[n - 1] != r->bind_ports[i])
+			r->bind_ports[n++] = r->bind_ports[i];
+	r->n_bind_ports = n;
+}
+
+void
+pol_roles_finish(struct pol_loader *ld)
+{
+	struct gw_policy *p = ld->p;
+	size_t i;
+
+	for (i = 0; i < p->n_roles; i++) {
+		const struct pol_node *at = ld->rinfo[i].protocol;
+		size_t saved;
+
+		if (at == NULL)
+			continue;
+		saved = pol_path_push(ld, "egress_policy.roles.%s.protocol",
+				      p->roles[i].name);
+		role_bind_ports(ld, &p->roles[i], at);
 		pol_path_pop(ld, saved);
 	}
 }
@@ -512,18 +664,18 @@ static const struct pol_kw_word kw_words_default[] = {
 static const struct pol_kw_word kw_words_resolution[] = {
 	{"fqdn_via_proxy", 0}, {NULL, 0},
 };
-static const struct pol_kw_word kw_words_dns_encrypted[] = {
-	{"DoH", 0}, {"DoT", 1}, {"DoQ", 2}, {NULL, 0},
-};
 static const struct pol_kw_word kw_words_fragments[] = {
 	{"drop", 1}, {NULL, 0},
 };
 
 static const struct pol_kw kw_dns[] = {
-	{.key = "allow", .type = KW_STR_LIST, .flags = KW_RELOAD, .max = 255,
-	 .off = KW_NOSTORE},
-	{.key = "block_encrypted", .type = KW_STR_LIST, .flags = KW_RELOAD,
-	 .off = KW_NOSTORE, .words = kw_words_dns_encrypted},
+	{.key = "allow", .type = KW_FN, .flags = KW_RELOAD, .max = 255,
+	 .off = KW_NOSTORE, .fn = pol_dns_allow},
+	{.key = "block_encrypted", .type = KW_FN, .flags = KW_RELOAD,
+	 .off = KW_NOSTORE, .fn = pol_dns_block},
+	{.key = "doh_providers", .type = KW_FN, .flags = KW_RELOAD,
+	 .max = sizeof(((struct gw_dns_policy *)0)->doh_providers) - 1,
+	 .off = KW_NOSTORE, .fn = pol_dns_doh_providers},
 	{.key = NULL},
 };
 
@@ -534,8 +686,8 @@ static const struct pol_kw kw_egress[] = {
 	{.key = "resolution", .type = KW_ENUM,
 	 .flags = KW_RELOAD | KW_UNENFORCED, .def = "fqdn_via_proxy",
 	 .off = KW_NOSTORE, .words = kw_words_resolution},
-	{.key = "dns", .type = KW_MAP, .flags = KW_RELOAD | KW_UNENFORCED,
-	 .off = KW_NOSTORE, .sub = kw_dns},
+	{.key = "dns", .type = KW_MAP, .flags = KW_RELOAD, .off = KW_NOSTORE,
+	 .sub = kw_dns},
 	{.key = "roles", .type = KW_FN, .flags = KW_RELOAD, .off = KW_NOSTORE,
 	 .fn = pol_roles},
 	{.key = NULL},

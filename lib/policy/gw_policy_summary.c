@@ -40,10 +40,19 @@ sb_printf(struct sbuf *sb, const char *fmt, ...)
 	sb->len += (size_t)n;
 }
 
+static const char *
+hygiene_word(uint8_t v)
+{
+	return v == GW_HYGIENE_ALLOW ? "allow" : "deny";
+}
+
 static void
 summary_role(struct sbuf *sb, const struct gw_role *r)
 {
+	static const char *const binding[] = {"strict", "log", "off"};
 	uint16_t i;
+	unsigned int k;
+	bool first;
 
 	sb_printf(sb, "  %s (line %u): vlans", r->name, r->line);
 	if (r->n_vlans == 0 && !r->untagged)
@@ -53,8 +62,10 @@ summary_role(struct sbuf *sb, const struct gw_role *r)
 	if (r->untagged)
 		sb_printf(sb, "%suntagged", r->n_vlans == 0 ? " " : ",");
 	sb_printf(sb, "; %zu fqdns, %zu cidrs; ports", r->n_fqdns, r->n_cidrs);
-	if (r->n_ports == 0)
+	if (r->n_ports == 0 && r->protocols == 0)
 		sb_printf(sb, " any for cidrs, 443 (TLS) and 80 (HTTP) for names");
+	else if (r->n_ports == 0)
+		sb_printf(sb, " any for cidrs, none for names on the wire");
 	for (i = 0; i < r->n_ports; i++)
 		sb_printf(sb, "%s%u", i == 0 ? " " : ",", r->ports[i]);
 	sb_printf(sb, "; methods");
@@ -64,6 +75,88 @@ summary_role(struct sbuf *sb, const struct gw_role *r)
 		sb_printf(sb, "%s%s", i == 0 ? " " : ",", r->methods[i]);
 	if (r->notes != NULL)
 		sb_printf(sb, "; has notes");
+	sb_printf(sb, "\n");
+
+	sb_printf(sb, "    checks: name_binding %s, ech %s, quic %s",
+		  r->name_binding < GW_ARRAY_SIZE(binding) ?
+			binding[r->name_binding] : "?",
+		  r->ech == GW_ECH_BLOCK ? "block" : "outer_sni",
+		  r->quic == GW_QUIC_BLOCK ? "block" : "allow");
+	sb_printf(sb, "; hygiene no_sni %s, ip_literal %s, host_change %s, non_tls_on_tls_port %s, http_on_other_ports %s\n",
+		  hygiene_word(r->hygiene.no_sni),
+		  hygiene_word(r->hygiene.ip_literal),
+		  hygiene_word(r->hygiene.host_change),
+		  hygiene_word(r->hygiene.non_tls_on_tls_port),
+		  hygiene_word(r->hygiene.http_on_other_ports));
+	if (r->protocols != 0) {
+		sb_printf(sb, "    protocol");
+		first = true;
+		for (k = 0; k < GW_RPROTO_MAX; k++) {
+			if (!(r->protocols & (1u << k)))
+				continue;
+			sb_printf(sb, "%s%s", first ? " " : ",",
+				  gw_policy_protocol_name(k));
+			first = false;
+		}
+		if (r->n_bind_ports == 0) {
+			sb_printf(sb, ": no port left, allows nothing\n");
+			return;
+		}
+		sb_printf(sb, ": TCP");
+		for (i = 0; i < r->n_bind_ports; i++)
+			sb_printf(sb, "%s%u", i == 0 ? " " : ",", r->bind_ports[i]);
+		sb_printf(sb, " only to addresses DNS bound to the role's names\n");
+	}
+}
+
+static void
+summary_dns(struct sbuf *sb, const struct gw_dns_policy *dns)
+{
+	char a[GW_ADDR_STRLEN];
+	size_t i;
+
+	sb_printf(sb, "dns:\n");
+	if (!dns->restricted) {
+		sb_printf(sb, "  port 53: not restricted (no dns.allow): the CIDR rules decide\n");
+	} else {
+		if (dns->n_resolvers == 0)
+			sb_printf(sb, "  port 53 (UDP, TCP): no resolver, all DNS is denied\n");
+		else
+			sb_printf(sb, "  port 53 (UDP, TCP) only to %zu resolver%s, for every role:",
+				  dns->n_resolvers, dns->n_resolvers == 1 ? "" : "s");
+		for (i = 0; i < dns->n_resolvers && i < 16; i++)
+			sb_printf(sb, " %s", gw_addr_to_str(&dns->resolvers[i], a, sizeof(a)));
+		if (dns->n_resolvers > 16)
+			sb_printf(sb, " ...");
+		if (dns->n_resolvers > 0)
+			sb_printf(sb, "\n");
+		for (i = 0; i < dns->n_names; i++) {
+			if (dns->names[i].n_addrs > 0)
+				sb_printf(sb, "  resolver name %s (line %u): %u address%s at load\n",
+					  dns->names[i].name, dns->names[i].line,
+					  dns->names[i].n_addrs,
+					  dns->names[i].n_addrs == 1 ? "" : "es");
+			else
+				sb_printf(sb, "  resolver name %s (line %u): did not resolve, matches nothing\n",
+					  dns->names[i].name, dns->names[i].line);
+		}
+	}
+	if (dns->block_encrypted == 0) {
+		sb_printf(sb, "  encrypted DNS: not blocked\n");
+		return;
+	}
+	sb_printf(sb, "  encrypted DNS blocked:");
+	if (dns->block_encrypted & GW_DNS_BLOCK_DOH) {
+		sb_printf(sb, " DoH (%zu endpoint names: built-in list", dns->n_doh);
+		if (dns->doh_providers[0] != '\0')
+			sb_printf(sb, " + %zu from %s", dns->n_doh_extra,
+				  dns->doh_providers);
+		sb_printf(sb, ")");
+	}
+	if (dns->block_encrypted & GW_DNS_BLOCK_DOT)
+		sb_printf(sb, " DoT (TCP 853)");
+	if (dns->block_encrypted & GW_DNS_BLOCK_DOQ)
+		sb_printf(sb, " DoQ (UDP 853)");
 	sb_printf(sb, "\n");
 }
 
@@ -131,6 +224,7 @@ gw_policy_summary(const struct gw_policy *p, char *buf, size_t size)
 	if (p->n_sigs > 0)
 		sb_printf(&sb, "c2 signatures: %zu (ids %u..%u), checked before every allowlist\n",
 			  p->n_sigs, lo, hi);
+	summary_dns(&sb, &p->dns);
 	sb_printf(&sb, "gateway (a reload does not change these; restart):\n");
 	summary_gateway(&sb, pol_kw_gateway, &p->gw, "");
 	if (p->n_unenforced > 0) {

@@ -90,19 +90,37 @@ START_TEST(test_reference_policy)
 	ck_assert_ptr_nonnull(p);
 	ck_assert_str_eq(dg.file, REF_POLICY);
 	ck_assert_str_eq(p->source, REF_POLICY);
+	/*
+	 * Changed with the DNS issue: `dns`, `protocol`, `name_binding`,
+	 * `ech` and `quic` are enforced now, so they no longer warn; the
+	 * resolver name, loaded without a resolver, warns instead.
+	 */
 	for (i = 0; i < dg.n; i++) {
 		ck_assert(dg.d[i].warning);
-		ck_assert_ptr_nonnull(strstr(dg.d[i].msg,
-					     "accepted, not enforced by this version"));
 		warnings++;
 	}
-	ck_assert_uint_eq(warnings, 5);
+	ck_assert_uint_eq(warnings, 4);
 	ck_assert_str_eq(dg.d[0].msg,
 			 "egress_policy.resolution: accepted, not enforced by this version");
 	ck_assert_uint_eq(dg.d[0].line, 6);
 	ck_assert_uint_eq(dg.d[0].col, 3);
 	ck_assert_str_eq(dg.d[1].msg,
-			 "egress_policy.dns: accepted, not enforced by this version");
+			 "egress_policy.dns.allow: intranet.dns.local did not resolve; it matches nothing");
+	ck_assert_uint_eq(dg.d[1].line, 8);
+	ck_assert_uint_eq(dg.d[1].col, 13);
+	ck_assert_str_eq(dg.d[2].msg, "monitoring: accepted, not enforced by this version");
+	ck_assert_str_eq(dg.d[3].msg, "response_playbook: accepted, not enforced by this version");
+
+	/* dns: one name that resolved to nothing, so no DNS at all; DoH, DoT. */
+	ck_assert(p->dns.restricted);
+	ck_assert_uint_eq(p->dns.n_resolvers, 0);
+	ck_assert_uint_eq(p->dns.n_names, 1);
+	ck_assert_str_eq(p->dns.names[0].name, "intranet.dns.local");
+	ck_assert_uint_eq(p->dns.names[0].line, 8);
+	ck_assert_uint_eq(p->dns.names[0].n_addrs, 0);
+	ck_assert_uint_eq(p->dns.block_encrypted, GW_DNS_BLOCK_DOH | GW_DNS_BLOCK_DOT);
+	ck_assert_ptr_nonnull(p->dns.doh_db);
+	ck_assert_uint_eq(p->dns.n_doh, gw_policy_doh_builtin_count);
 
 	ck_assert_uint_eq(p->n_roles, 3);
 	ck_assert_str_eq(p->roles[0].name, "web_server");
@@ -141,6 +159,21 @@ START_TEST(test_reference_policy)
 	r = &p->roles[2];
 	ck_assert_uint_eq(r->n_fqdns, 1);
 	ck_assert_str_eq(r->fqdns[0], "sftp.partner.tld");
+	ck_assert_uint_eq(r->protocols, 1u << GW_RPROTO_SFTP);
+	ck_assert_uint_eq(r->n_bind_ports, 1);
+	ck_assert_uint_eq(r->bind_ports[0], 22);
+	/* Every role has the secure defaults. */
+	for (i = 0; i < p->n_roles; i++) {
+		r = &p->roles[i];
+		ck_assert_uint_eq(r->name_binding, GW_NAME_BINDING_STRICT);
+		ck_assert_uint_eq(r->ech, GW_ECH_OUTER_SNI);
+		ck_assert_uint_eq(r->quic, GW_QUIC_BLOCK);
+		ck_assert_uint_eq(r->hygiene.no_sni, GW_HYGIENE_DENY);
+		ck_assert_uint_eq(r->hygiene.ip_literal, GW_HYGIENE_DENY);
+		ck_assert_uint_eq(r->hygiene.host_change, GW_HYGIENE_DENY);
+		ck_assert_uint_eq(r->hygiene.non_tls_on_tls_port, GW_HYGIENE_DENY);
+		ck_assert_uint_eq(r->hygiene.http_on_other_ports, GW_HYGIENE_DENY);
+	}
 
 	/* No VLANs: every role matches no traffic. */
 	for (i = 0; i <= GW_VLAN_MAX; i++)
@@ -152,10 +185,11 @@ START_TEST(test_reference_policy)
 	ck_assert_uint_eq(p->n_sigs, 0);
 	ck_assert_ptr_null(p->c2_db);
 
-	ck_assert_uint_eq(p->n_unenforced, 5);
+	/* Changed with the DNS issue: dns and protocol are enforced now. */
+	ck_assert_uint_eq(p->n_unenforced, 3);
 	ck_assert(has_unenforced(p, "egress_policy.resolution", 6));
-	ck_assert(has_unenforced(p, "egress_policy.dns", 7));
-	ck_assert(has_unenforced(p, "egress_policy.roles.batch_gateway.protocol", 21));
+	ck_assert(!has_unenforced(p, "egress_policy.dns", 7));
+	ck_assert(!has_unenforced(p, "egress_policy.roles.batch_gateway.protocol", 21));
 	ck_assert(has_unenforced(p, "monitoring", 22));
 	ck_assert(has_unenforced(p, "response_playbook", 27));
 
@@ -185,7 +219,19 @@ START_TEST(test_reference_policy)
 		"note: 3 roles without vlans match no traffic: web_server app_server batch_gateway"));
 	ck_assert_ptr_nonnull(strstr(summary, "web_server (line 11): vlans none (matches no traffic)"));
 	ck_assert_ptr_nonnull(strstr(summary, "methods GET,POST"));
-	ck_assert_ptr_nonnull(strstr(summary, "  egress_policy.dns (line 7)\n"));
+	/* Changed with the DNS issue: dns is summarised, not listed as unenforced. */
+	ck_assert_ptr_null(strstr(summary, "  egress_policy.dns (line 7)\n"));
+	ck_assert_ptr_nonnull(strstr(summary, "  egress_policy.resolution (line 6)\n"));
+	ck_assert_ptr_nonnull(strstr(summary, "  port 53 (UDP, TCP): no resolver, all DNS is denied\n"));
+	ck_assert_ptr_nonnull(strstr(summary,
+		"  resolver name intranet.dns.local (line 8): did not resolve, matches nothing\n"));
+	ck_assert_ptr_nonnull(strstr(summary, "  encrypted DNS blocked: DoH ("));
+	ck_assert_ptr_nonnull(strstr(summary, " DoT (TCP 853)\n"));
+	ck_assert_ptr_null(strstr(summary, "DoQ"));
+	ck_assert_ptr_nonnull(strstr(summary,
+		"    protocol SFTP: TCP 22 only to addresses DNS bound to the role's names\n"));
+	ck_assert_ptr_nonnull(strstr(summary,
+		"    checks: name_binding strict, ech outer_sni, quic block; hygiene no_sni deny, ip_literal deny, host_change deny, non_tls_on_tls_port deny, http_on_other_ports deny\n"));
 	ck_assert_ptr_nonnull(strstr(summary, "  timeouts.tcp_established_s: 7440\n"));
 	ck_assert_ptr_nonnull(strstr(summary, "  fragments: drop\n"));
 
@@ -312,7 +358,8 @@ static const char all_keys_yaml[] =
 	"      allow_ports: [1, 443, 65535]\n"
 	"      allow_methods: [get, Post, M-SEARCH]\n"
 	"      notes: \"free text: kept\"\n"
-	"      protocol: [SFTP, \"HTTPS\"]\n"
+	/* Changed with the DNS issue: only known protocols (HTTPS is an error now). */
+	"      protocol: [SFTP, \"rdp\"]\n"
 	"      name_binding: log\n"
 	"      ech: outer_sni\n"
 	"      quic: allow\n"
@@ -421,17 +468,35 @@ START_TEST(test_all_keys)
 	ck_assert_str_eq(p->gw.ctl_socket, "/tmp/gw.sock");
 	ck_assert(p->gw.drop_fragments);
 
-	ck_assert_uint_eq(p->n_unenforced, 12);
+	/*
+	 * Changed with the DNS issue: dns, protocol, name_binding, ech and
+	 * quic are enforced, so only three keys remain unenforced.
+	 */
+	ck_assert_uint_eq(p->n_unenforced, 3);
 	ck_assert(has_unenforced(p, "egress_policy.resolution", 3));
-	ck_assert(has_unenforced(p, "egress_policy.dns", 4));
-	ck_assert(has_unenforced(p, "egress_policy.roles.r1.protocol", 15));
-	ck_assert(has_unenforced(p, "egress_policy.roles.r1.name_binding", 16));
-	ck_assert(has_unenforced(p, "egress_policy.roles.r1.ech", 17));
-	ck_assert(has_unenforced(p, "egress_policy.roles.r1.quic", 18));
-	ck_assert(has_unenforced(p, "egress_policy.roles.r-2.quic", 23));
-	ck_assert(has_unenforced(p, "egress_policy.roles.r3.name_binding", 25));
 	ck_assert(has_unenforced(p, "monitoring", 52));
 	ck_assert(has_unenforced(p, "response_playbook", 53));
+	ck_assert(p->dns.restricted);
+	ck_assert_uint_eq(p->dns.n_names, 1);
+	ck_assert_str_eq(p->dns.names[0].name, "ns.corp.example");
+	ck_assert_uint_eq(p->dns.block_encrypted,
+			  GW_DNS_BLOCK_DOH | GW_DNS_BLOCK_DOT | GW_DNS_BLOCK_DOQ);
+	ck_assert_uint_eq(r->protocols, 1u << GW_RPROTO_SFTP | 1u << GW_RPROTO_RDP);
+	/* allow_ports [1, 443, 65535] with protocol: 1 and 65535 bind, 443 is TLS. */
+	ck_assert_uint_eq(r->n_bind_ports, 2);
+	ck_assert_uint_eq(r->bind_ports[0], 1);
+	ck_assert_uint_eq(r->bind_ports[1], 65535);
+	ck_assert_uint_eq(r->name_binding, GW_NAME_BINDING_LOG);
+	ck_assert_uint_eq(r->ech, GW_ECH_OUTER_SNI);
+	ck_assert_uint_eq(r->quic, GW_QUIC_ALLOW);
+	ck_assert_uint_eq(p->roles[1].name_binding, GW_NAME_BINDING_STRICT);
+	ck_assert_uint_eq(p->roles[1].ech, GW_ECH_BLOCK);
+	ck_assert_uint_eq(p->roles[1].quic, GW_QUIC_BLOCK);
+	ck_assert_uint_eq(p->roles[2].name_binding, GW_NAME_BINDING_OFF);
+	ck_assert_uint_eq(p->roles[2].ech, GW_ECH_OUTER_SNI);
+	ck_assert_uint_eq(p->roles[2].quic, GW_QUIC_BLOCK);
+	ck_assert_uint_eq(p->roles[2].protocols, 0);
+	ck_assert_uint_eq(p->roles[2].n_bind_ports, 0);
 	gw_policy_free(p);
 }
 END_TEST
@@ -853,12 +918,17 @@ static const struct l4_case l4_cases[] = {
 	{10, "2001:db8::5", TCP, 80, A_NEED, GW_NEED_HTTP, R(UNCLASSIFIED), GW_RULE_NONE, -1},
 	{10, "8.8.8.8", TCP, 8443, A_DENY, 0, R(PORT_NOT_ALLOWED), GW_RULE_NONE, -1},
 	{10, "8.8.8.8", TCP, 22, A_DENY, 0, R(PORT_NOT_ALLOWED), GW_RULE_NONE, -1},
-	{10, "8.8.8.8", UDP, 443, A_DENY, 0, R(CIDR_NOT_ALLOWED), GW_RULE_NONE, -1},
+	/* Changed with the DNS issue: quic: block is the default (was cidr_not_allowed). */
+	{10, "8.8.8.8", UDP, 443, A_DENY, 0, R(QUIC_BLOCKED), GW_RULE_NONE, -1},
 	{10, "8.8.8.8", ICMP, 0, A_DENY, 0, R(CIDR_NOT_ALLOWED), GW_RULE_NONE, -1},
 	/* names with allow_ports: those are the name ports */
 	{11, "8.8.8.8", TCP, 443, A_NEED, GW_NEED_TLS, R(UNCLASSIFIED), GW_RULE_NONE, -1},
 	{11, "8.8.8.8", TCP, 80, A_NEED, GW_NEED_HTTP, R(UNCLASSIFIED), GW_RULE_NONE, -1},
-	{11, "8.8.8.8", TCP, 8443, A_NEED, GW_NEED_EITHER, R(UNCLASSIFIED), GW_RULE_NONE, -1},
+	/*
+	 * Changed with the DNS issue: hygiene http_on_other_ports: deny is the
+	 * default, so a name port other than 80/443 expects TLS (was EITHER).
+	 */
+	{11, "8.8.8.8", TCP, 8443, A_NEED, GW_NEED_TLS, R(UNCLASSIFIED), GW_RULE_NONE, -1},
 	{11, "8.8.8.8", TCP, 22, A_DENY, 0, R(PORT_NOT_ALLOWED), GW_RULE_NONE, -1},
 	{11, "8.8.8.8", UDP, 8443, A_DENY, 0, R(CIDR_NOT_ALLOWED), GW_RULE_NONE, -1},
 	/* CIDR and names: the CIDR rule decides first */
@@ -867,7 +937,8 @@ static const struct l4_case l4_cases[] = {
 	{30, "8.8.8.8", TCP, 443, A_NEED, GW_NEED_TLS, R(UNCLASSIFIED), GW_RULE_NONE, -1},
 	{30, "198.51.100.7", TCP, 80, A_DENY, 0, R(PORT_NOT_ALLOWED), GW_RULE_NONE, -1},
 	{30, "8.8.8.8", TCP, 80, A_DENY, 0, R(PORT_NOT_ALLOWED), GW_RULE_NONE, -1},
-	{30, "8.8.8.8", UDP, 443, A_DENY, 0, R(CIDR_NOT_ALLOWED), GW_RULE_NONE, -1},
+	/* Changed with the DNS issue: quic: block is the default (was cidr_not_allowed). */
+	{30, "8.8.8.8", UDP, 443, A_DENY, 0, R(QUIC_BLOCKED), GW_RULE_NONE, -1},
 	{30, "203.0.113.1", ICMP, 0, A_DENY, 0, R(PORT_NOT_ALLOWED), GW_RULE_NONE, -1},
 	/* a role without rules */
 	{40, "10.0.0.1", TCP, 443, A_DENY, 0, R(CIDR_NOT_ALLOWED), GW_RULE_NONE, -1},
@@ -1102,7 +1173,9 @@ START_TEST(test_docs_cover_keys)
 		"egress_policy", "default", "resolution", "dns", "allow",
 		"block_encrypted", "roles", "vlans", "allow_fqdns", "allow_cidrs",
 		"allow_ports", "allow_methods", "notes", "protocol", "name_binding",
-		"ech", "quic", "c2_signatures", "id", "name", "severity", "pattern",
+		"ech", "quic", "hygiene", "no_sni", "ip_literal", "host_change",
+		"non_tls_on_tls_port", "http_on_other_ports", "doh_providers",
+		"c2_signatures", "id", "name", "severity", "pattern",
 		"gateway", "flow_capacity", "pending_capacity", "reassembly",
 		"max_bytes", "max_segments", "timeout_ms", "timeouts", "tcp_syn_s",
 		"tcp_established_s", "tcp_fin_s", "tcp_closed_s", "udp_s", "icmp_s",
