@@ -11,6 +11,10 @@
 /* Loads and validates a policy, printing "file:line:col: message" diagnostics
  * to stderr. 0 or a negative GW_E*. */
 int gw_app_load_policy(const char *path, struct gw_policy **out);
+/* Same; with resolve, dns.allow names are resolved by the system resolver
+ * (warnings printed as well). */
+int gw_app_load_policy_ex(const char *path, struct gw_policy **out,
+			  bool resolve);
 /* Prints diagnostics (errors and, when warnings is true, warnings). */
 void gw_app_print_diags(const struct gw_diags *d, bool warnings);
 /* EAL for an offline tool (replay, bench): no hugepages, no PCI, in memory. */

@@ -284,7 +284,7 @@ gw_cmd_daemon(int argc, char **argv)
 	gd.port_id[GW_PORT_WAN] = 1;
 	if (parse_args(argc, argv) != 0)
 		goto out;
-	if (gw_app_load_policy(gd.config_path, &gd.policy) != 0)
+	if (gw_app_load_policy_ex(gd.config_path, &gd.policy, true) != 0)
 		goto out;
 	if (gd.eve_path == NULL)
 		gd.eve_path = gd.policy->gw.eve_path;

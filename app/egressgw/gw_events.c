@@ -132,6 +132,9 @@ gw_events_record(struct gw_events *ev, const struct gw_record *r)
 			gw_eve_cache_put(ev->cache, r->flow_id, &name);
 		}
 		break;
+	case GW_REC_DNS:
+		emit(ev, gw_eve_from_record(r, &ev->ctx));
+		break;
 	case GW_REC_END:
 		if (gw_eve_cache_take(ev->cache, r->flow_id, &name) == 0)
 			emit(ev, gw_eve_from_record_name(r, &ev->ctx, &name));

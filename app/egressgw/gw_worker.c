@@ -21,6 +21,8 @@
 
 #include "gw_worker.h"
 
+#define GW_WORKER_BIND_ADDRS 16 /* addresses kept per name */
+
 /* What the classifier learnt about a flow's name, for the verdict record. */
 struct gw_name_info {
 	uint8_t app;            /* enum gw_app */
@@ -32,6 +34,7 @@ struct gw_name_info {
 	size_t method_len;
 	const uint8_t *alpn;
 	size_t alpn_len;
+	uint8_t bind_state;     /* enum gw_bind_state */
 };
 
 /* While a flow is pending, flow->app holds what the port expects (enum gw_need). */
@@ -140,6 +143,7 @@ send_record(struct gw_worker *w, const struct gw_flow *f, uint8_t type,
 	if (ni != NULL) {
 		r.app = ni->app;
 		r.ech = ni->ech;
+		r.bind_state = ni->bind_state;
 		r.tls_version = ni->tls_version;
 		r.name_len = (uint8_t)RTE_MIN(ni->name_len, (size_t)255);
 		if (r.name_len > 0)
@@ -354,8 +358,31 @@ decide_name(struct gw_worker *w, struct gw_flow *f, enum gw_app app,
 		f->role >= 0 ? &w->policy->roles[f->role] : NULL;
 
 	ni->app = (uint8_t)app;
-	gw_policy_decide_name(w->policy, role, w->scratch, app, ni->name,
-			      ni->name_len, ni->method, ni->method_len, &d);
+	gw_policy_decide_name_flags(w->policy, role, w->scratch, app, ni->name,
+				    ni->name_len, ni->method, ni->method_len,
+				    ni->ech ? GW_NAME_ECH : 0, &d);
+	if (d.action == GW_ACT_ALLOW && d.bind != GW_BIND_OFF &&
+	    ni->name_len > 0) {
+		/* The name passed: is the destination one DNS gave for it? */
+		const struct gw_addr *dst = &f->key.addr[f->client_idx ^ 1];
+		char norm[256];
+		int n, b = GW_DNS_BIND_UNKNOWN;
+
+		n = gw_name_normalize(ni->name, ni->name_len, norm,
+				      sizeof(norm), false);
+		if (n > 0)
+			b = gw_dns_bind_check(w->bind, norm, dst, w->now_ns);
+		if (b == GW_DNS_BIND_BOUND) {
+			ni->bind_state = GW_BIND_STATE_BOUND;
+		} else {
+			ni->bind_state = GW_BIND_STATE_MISMATCH;
+			if (d.bind == GW_BIND_STRICT) {
+				flow_deny(w, f, GW_REASON_NAME_IP_MISMATCH, &d,
+					  ni, NULL);
+				return;
+			}
+		}
+	}
 	if (d.action == GW_ACT_ALLOW)
 		flow_allow(w, f, &d, ni);
 	else
@@ -585,6 +612,119 @@ flow_create(struct gw_worker *w, const struct gw_flow_key *key, uint32_t hash,
 }
 
 /*
+ * For a protocol without a name on the wire: finds one of the role's exact
+ * names that DNS bound to dst (wildcards cannot be enumerated: a role must
+ * list the names it reaches that way). Sets ni's name and bind state.
+ */
+static void
+bound_role_name(struct gw_worker *w, const struct gw_role *role,
+		const struct gw_addr *dst, struct gw_name_info *ni)
+{
+	size_t i;
+
+	ni->bind_state = GW_BIND_STATE_MISMATCH;
+	if (role == NULL)
+		return;
+	for (i = 0; i < role->n_fqdns; i++) {
+		const char *n = role->fqdns[i];
+
+		if (n[0] == '*')
+			continue;
+		if (gw_dns_bind_check(w->bind, n, dst, w->now_ns) ==
+		    GW_DNS_BIND_BOUND) {
+			ni->bind_state = GW_BIND_STATE_BOUND;
+			ni->name = (const uint8_t *)n;
+			ni->name_len = strlen(n);
+			return;
+		}
+	}
+}
+
+/*
+ * DNS on an allowed flow to port 53: every query and answer is logged;
+ * answers from a resolver of dns.allow (the flow's rule) are learned as
+ * name bindings. Returns false for a message that does not parse (the
+ * caller drops it: nothing but DNS goes to a resolver).
+ */
+static bool
+dns_inspect(struct gw_worker *w, struct gw_flow *f, enum gw_flow_dir dir,
+	    const struct rte_mbuf *m, const struct gw_pkt_meta *meta)
+{
+	const uint8_t *p = rte_pktmbuf_mtod_offset(m, const uint8_t *,
+						   meta->payload_off);
+	struct gw_dns_msg *msg = w->dns_msg;
+	struct gw_dns_chain *chain = w->dns_chain;
+	size_t len = meta->payload_len;
+	struct gw_record r;
+	bool from_resolver = (f->rule >> 24) == GW_RULE_DNS;
+	unsigned int i;
+
+	if (len == 0)
+		return true;
+	if (meta->proto == GW_PROTO_TCP) {
+		const uint8_t *mp;
+		size_t ml;
+		int rc = gw_dns_tcp_frame(p, len, &mp, &ml);
+
+		/* A message spread over segments passes unread (not learned). */
+		if (rc == GW_INCOMPLETE)
+			return true;
+		if (rc < 0)
+			return false;
+		p = mp;
+		len = ml;
+	}
+	if (gw_dns_parse(p, len, msg) < 0)
+		return false;
+	w->st.dns_messages++;
+	memset(&r, 0, offsetof(struct gw_record, name));
+	r.type = GW_REC_DNS;
+	r.verdict = GW_VERDICT_ALLOW;
+	r.proto = f->key.proto;
+	r.af = gw_addr_is_v4(&f->key.addr[f->client_idx]) ? GW_AF_INET
+							 : GW_AF_INET6;
+	r.worker = (uint8_t)w->id;
+	r.vlan_outer = f->key.vlan_outer;
+	r.vlan_inner = f->key.vlan_inner;
+	r.src = f->key.addr[f->client_idx];
+	r.dst = f->key.addr[f->client_idx ^ 1];
+	r.sport = f->key.port[f->client_idx];
+	r.dport = f->key.port[f->client_idx ^ 1];
+	r.flow_id = f->id;
+	r.ts_ns = w->now_ns + w->realtime_off;
+	r.start_ns = f->first_ns + w->realtime_off;
+	r.rule_index = -1;
+	if (f->role >= 0 && (size_t)f->role < w->policy->n_roles) {
+		const char *rn = w->policy->roles[f->role].name;
+
+		memcpy(r.role, rn, RTE_MIN(strlen(rn), sizeof(r.role) - 1));
+	}
+	r.dns_type = msg->hdr.qr ? 2 : 1;
+	r.dns_id = msg->hdr.id;
+	r.dns_rcode = msg->hdr.rcode;
+	r.dns_qtype = msg->qtype;
+	r.name_len = (uint8_t)RTE_MIN(msg->qname.len, (uint16_t)255);
+	memcpy(r.name, msg->qname.text, r.name_len);
+	if (msg->hdr.qr && dir == GW_DIR_TO_CLIENT &&
+	    msg->hdr.rcode == GW_DNS_RCODE_NOERROR &&
+	    gw_dns_chain_addrs(msg, chain) > 0) {
+		r.dns_ttl = chain->ttl;
+		r.dns_n_addrs = (uint8_t)RTE_MIN(chain->n_addrs,
+						 (uint16_t)GW_REC_DNS_ADDRS);
+		for (i = 0; i < r.dns_n_addrs; i++)
+			r.dns_addrs[i] = chain->addrs[i];
+		if (from_resolver &&
+		    gw_dns_bind_learn_chain(w->bind, chain, w->now_ns) == 0)
+			w->st.dns_learned++;
+	}
+	if (rte_ring_enqueue_elem(w->ring, &r, sizeof(r)) == 0)
+		w->st.records_sent++;
+	else
+		w->st.ring_lost++;
+	return true;
+}
+
+/*
  * The table is full: the new flow is denied and existing flows are left
  * alone. The deny still gets its record (a flow that lives only for it),
  * so the event says why; under a flood the ring bounds the cost.
@@ -663,8 +803,30 @@ new_flow(struct gw_worker *w, struct rte_mbuf *m, const struct gw_pkt_meta *meta
 	switch (d.action) {
 	case GW_ACT_ALLOW:
 		flow_allow(w, f, &d, NULL);
+		if (unlikely(meta->dport == GW_DNS_PORT) &&
+		    meta->proto == GW_PROTO_UDP &&
+		    !dns_inspect(w, f, GW_DIR_TO_SERVER, m, meta)) {
+			drop_pkt(w, m, GW_REASON_MALFORMED);
+			break;
+		}
 		emit_pkt(w, GW_PORT_WAN, m);
 		break;
+	case GW_ACT_NEED_BINDING: {
+		/* No name on the wire: the destination must be bound to one. */
+		struct gw_name_info ni;
+
+		memset(&ni, 0, sizeof(ni));
+		bound_role_name(w, role, &meta->dst, &ni);
+		if (ni.bind_state == GW_BIND_STATE_BOUND ||
+		    d.bind == GW_BIND_LOG) {
+			flow_allow(w, f, &d, &ni);
+			emit_pkt(w, GW_PORT_WAN, m);
+		} else {
+			flow_deny(w, f, GW_REASON_NAME_IP_MISMATCH, &d, &ni, m);
+			drop_pkt(w, m, GW_REASON_NAME_IP_MISMATCH);
+		}
+		break;
+	}
 	case GW_ACT_NEED_NAME:
 		f->app = d.need;
 		emit_pkt(w, GW_PORT_WAN, m);
@@ -798,6 +960,12 @@ process_one(struct gw_worker *w, uint16_t port_in, struct rte_mbuf *m)
 
 	switch (f->verdict) {
 	case GW_VERDICT_ALLOW:
+		if (unlikely(f->key.port[f->client_idx ^ 1] == GW_DNS_PORT) &&
+		    (meta.proto == GW_PROTO_UDP || meta.proto == GW_PROTO_TCP) &&
+		    !dns_inspect(w, f, dir, m, &meta)) {
+			drop_pkt(w, m, GW_REASON_MALFORMED);
+			return;
+		}
 		emit_pkt(w, other_port(port_in), m);
 		return;
 	case GW_VERDICT_DENY:
@@ -940,8 +1108,20 @@ gw_worker_create(const struct gw_worker_cfg *cfg)
 	w->pending = calloc(g->pending_capacity, sizeof(*w->pending));
 	w->tls_scratch_size = g->reasm_max_bytes;
 	w->tls_scratch = malloc(w->tls_scratch_size);
+	{
+		struct gw_dns_bind_conf bc;
+
+		/* One name per flow at most is worth keeping; 64k names by default. */
+		gw_dns_bind_conf_init(&bc, RTE_MIN(g->flow_capacity, 65536u),
+				      GW_WORKER_BIND_ADDRS);
+		bc.grace_s = GW_DNS_BIND_GRACE_DEFAULT_S;
+		w->bind = gw_dns_bind_create(&bc);
+	}
+	w->dns_msg = malloc(sizeof(*w->dns_msg));
+	w->dns_chain = malloc(sizeof(*w->dns_chain));
 	if (w->flows == NULL || w->ext_pool == NULL || w->pending == NULL ||
-	    w->tls_scratch == NULL ||
+	    w->tls_scratch == NULL || w->bind == NULL || w->dns_msg == NULL ||
+	    w->dns_chain == NULL ||
 	    gw_policy_scratch_grow(w->policy, &w->scratch) != 0) {
 		gw_worker_free(w);
 		return NULL;
@@ -959,5 +1139,8 @@ gw_worker_free(struct gw_worker *w)
 	gw_match_scratch_free(w->scratch);
 	free(w->pending);
 	free(w->tls_scratch);
+	gw_dns_bind_free(w->bind);
+	free(w->dns_msg);
+	free(w->dns_chain);
 	rte_free(w);
 }

@@ -11,6 +11,8 @@
 #include <rte_ring.h>
 
 #include "common/gw_reason.h"
+#include "dns/gw_dns.h"
+#include "dns/gw_dns_bind.h"
 #include "flow/gw_flow.h"
 #include "flow/gw_flow_ext.h"
 #include "match/gw_match.h"
@@ -45,6 +47,8 @@ struct gw_worker_stats {
 	uint64_t arp_passed;
 	uint64_t nd_passed;
 	uint64_t resets_sent;
+	uint64_t dns_messages;   /* DNS queries and answers parsed on allowed DNS flows */
+	uint64_t dns_learned;    /* answers whose addresses were bound to their names */
 	uint64_t drops[GW_REASON_MAX];        /* packets dropped, by reason */
 	uint64_t deny_flows[GW_REASON_MAX];   /* flows denied, by reason */
 } __rte_cache_aligned;
@@ -89,6 +93,9 @@ struct gw_worker {
 	uint32_t n_pending;
 	struct gw_pending_ref *pending; /* flows holding an ext, pending_capacity */
 	uint8_t *tls_scratch;   /* record-layer concatenation, reasm max_bytes */
+	struct gw_dns_bind *bind;      /* name -> addresses learned from DNS answers */
+	struct gw_dns_msg *dns_msg;    /* parse scratch (large: not on the stack) */
+	struct gw_dns_chain *dns_chain;
 	uint32_t tls_scratch_size;
 	uint16_t tx_n[GW_NB_PORTS];
 	struct rte_mbuf *tx[GW_NB_PORTS][GW_TX_BUF];

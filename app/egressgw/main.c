@@ -8,6 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <dirent.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <limits.h>
 #include <unistd.h>
 
@@ -38,22 +41,62 @@ gw_app_print_diags(const struct gw_diags *d, bool warnings)
 			d->total - d->n);
 }
 
-int
-gw_app_load_policy(const char *path, struct gw_policy **out)
+/*
+ * Resolves a dns.allow name with the system resolver (the daemon, at load
+ * and reload). Replay never resolves: its result must not depend on the
+ * machine it runs on.
+ */
+static int
+resolve_system(const char *name, struct gw_addr *out, size_t max, void *arg)
 {
+	struct addrinfo hints, *res = NULL, *ai;
+	size_t n = 0;
+	int rc;
+
+	(void)arg;
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_DGRAM;
+	rc = getaddrinfo(name, NULL, &hints, &res);
+	if (rc != 0)
+		return rc == EAI_NONAME || rc == EAI_NODATA ? 0 : GW_EIO;
+	for (ai = res; ai != NULL && n < max; ai = ai->ai_next) {
+		if (ai->ai_family == AF_INET)
+			gw_addr_from_v4(&out[n++],
+					(const uint8_t *)&((struct sockaddr_in *)
+								   ai->ai_addr)
+						->sin_addr);
+		else if (ai->ai_family == AF_INET6)
+			gw_addr_from_v6(&out[n++],
+					((struct sockaddr_in6 *)ai->ai_addr)
+						->sin6_addr.s6_addr);
+	}
+	freeaddrinfo(res);
+	return (int)n;
+}
+
+int
+gw_app_load_policy_ex(const char *path, struct gw_policy **out, bool resolve)
+{
+	struct gw_policy_load_opts opts = {.resolve = resolve_system};
 	struct gw_diags *d = calloc(1, sizeof(*d));
 	int rc;
 
 	if (d == NULL)
 		return GW_ENOMEM;
-	rc = gw_policy_load_file(path, out, d);
-	if (rc != 0) {
-		gw_app_print_diags(d, false);
-		if (d->n == 0)
-			fprintf(stderr, "%s: %s\n", path, gw_strerror(rc));
-	}
+	rc = gw_policy_load_file_opts(path, out, d, resolve ? &opts : NULL);
+	/* Warnings matter here too: an unresolved resolver name matches nothing. */
+	gw_app_print_diags(d, rc == 0);
+	if (rc != 0 && d->n == 0)
+		fprintf(stderr, "%s: %s\n", path, gw_strerror(rc));
 	free(d);
 	return rc;
+}
+
+int
+gw_app_load_policy(const char *path, struct gw_policy **out)
+{
+	return gw_app_load_policy_ex(path, out, false);
 }
 
 /* Removes what EAL left in its runtime directory (offline tools only). */

@@ -285,6 +285,16 @@ rule_string(const struct gw_record *r, char *buf, size_t size)
 			return false;
 		snprintf(buf, size, "c2:%" PRId32, r->rule_index);
 		return true;
+	case GW_RULE_DNS:
+		if (r->rule_index < 0)
+			return false;
+		snprintf(buf, size, "dns:%" PRId32, r->rule_index);
+		return true;
+	case GW_RULE_DOH:
+		if (r->rule_index < 0)
+			return false;
+		snprintf(buf, size, "doh:%" PRId32, r->rule_index);
+		return true;
 	default:
 		return false;
 	}
@@ -386,6 +396,10 @@ add_gw(json_t *ev, const struct gw_record *r)
 	bad |= set_int(o, "worker", r->worker);
 	if (r->type == GW_REC_END)
 		bad |= set_str(o, "end_cause", end_cause_name(r->end_cause));
+	if (r->bind_state == GW_BIND_STATE_BOUND)
+		bad |= set_str(o, "binding", "bound");
+	else if (r->bind_state == GW_BIND_STATE_MISMATCH)
+		bad |= set_str(o, "binding", "mismatch");
 	bad |= json_object_set_new(ev, "gw", o);
 	return bad;
 }
@@ -503,9 +517,97 @@ gw_eve_from_record_name(const struct gw_record *r,
 	return ev;
 }
 
+static const char *
+dns_rrtype_name(uint16_t t, char *buf, size_t size)
+{
+	switch (t) {
+	case 1: return "A";
+	case 2: return "NS";
+	case 5: return "CNAME";
+	case 6: return "SOA";
+	case 12: return "PTR";
+	case 15: return "MX";
+	case 16: return "TXT";
+	case 28: return "AAAA";
+	case 33: return "SRV";
+	case 64: return "SVCB";
+	case 65: return "HTTPS";
+	default:
+		snprintf(buf, size, "TYPE%u", t);
+		return buf;
+	}
+}
+
+static const char *
+dns_rcode_name(uint8_t rc, char *buf, size_t size)
+{
+	static const char *const names[] = {"NOERROR", "FORMERR", "SERVFAIL",
+					    "NXDOMAIN", "NOTIMP", "REFUSED"};
+
+	if (rc < sizeof(names) / sizeof(names[0]))
+		return names[rc];
+	snprintf(buf, size, "RCODE%u", rc);
+	return buf;
+}
+
+/*
+ * A "dns" event (Suricata's v2 layout, answers grouped by type): the
+ * question name is escaped like every name from the wire.
+ */
+static json_t *
+eve_dns(const struct gw_record *r, const struct gw_eve_ctx *ctx)
+{
+	json_t *ev = json_object(), *d = json_object();
+	char tbuf[16], abuf[GW_ADDR_STRLEN];
+	int bad = 0;
+
+	if (ev == NULL || d == NULL) {
+		json_decref(ev);
+		json_decref(d);
+		return NULL;
+	}
+	bad |= add_common(ev, r, ctx, "dns", GW_APP_NONE);
+	bad |= set_int(d, "version", 2);
+	bad |= set_str(d, "type", r->dns_type == 2 ? "answer" : "query");
+	bad |= set_int(d, "id", r->dns_id);
+	bad |= set_wire(d, "rrname", r->name, r->name_len);
+	bad |= set_str(d, "rrtype",
+		       dns_rrtype_name(r->dns_qtype, tbuf, sizeof(tbuf)));
+	if (r->dns_type == 2) {
+		json_t *a4 = json_array(), *a6 = json_array(), *g = json_object();
+		unsigned int i;
+
+		bad |= set_str(d, "rcode",
+			       dns_rcode_name(r->dns_rcode, tbuf, sizeof(tbuf)));
+		bad |= set_int(d, "ttl", r->dns_ttl);
+		for (i = 0; i < r->dns_n_addrs && i < GW_REC_DNS_ADDRS; i++) {
+			gw_addr_to_str(&r->dns_addrs[i], abuf, sizeof(abuf));
+			bad |= json_array_append_new(
+				gw_addr_is_v4(&r->dns_addrs[i]) ? a4 : a6,
+				json_string(abuf));
+		}
+		if (json_array_size(a4) > 0)
+			bad |= json_object_set(g, "A", a4);
+		if (json_array_size(a6) > 0)
+			bad |= json_object_set(g, "AAAA", a6);
+		json_decref(a4);
+		json_decref(a6);
+		bad |= json_object_set_new(d, "grouped", g);
+	}
+	bad |= json_object_set_new(ev, "dns", d);
+	bad |= add_gw(ev, r);
+	if (bad != 0) {
+		json_decref(ev);
+		return NULL;
+	}
+	return ev;
+}
+
 json_t *
 gw_eve_from_record(const struct gw_record *r, const struct gw_eve_ctx *ctx)
 {
+	if (r != NULL && r->type == GW_REC_DNS)
+		return eve_dns(r, ctx);
 	return gw_eve_from_record_name(r, ctx, NULL);
 }
 

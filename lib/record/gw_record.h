@@ -16,7 +16,17 @@ enum gw_record_type {
 	GW_REC_START = 1,   /* flow created */
 	GW_REC_VERDICT = 2, /* verdict reached (allow or deny, reason, name) */
 	GW_REC_END = 3,     /* flow ended (expired, closed, reset): counters */
+	GW_REC_DNS = 4,     /* a DNS query or answer on an allowed DNS flow */
 };
+
+/* Name-binding outcome of an allowed name (gw_record.bind_state). */
+enum gw_bind_state {
+	GW_BIND_STATE_NONE = 0,     /* not checked (binding off, no name) */
+	GW_BIND_STATE_BOUND = 1,    /* destination is an address DNS gave for the name */
+	GW_BIND_STATE_MISMATCH = 2, /* not bound: denied (strict) or logged (log) */
+};
+
+#define GW_REC_DNS_ADDRS 8
 
 #define GW_REC_NAME_MAX 256   /* name bytes kept (raw from the wire, escaped at output) */
 #define GW_REC_ROLE_MAX 64
@@ -36,6 +46,13 @@ struct gw_record {
 	uint8_t end_cause;     /* 0 timeout, 1 closed (FIN), 2 reset, 3 shutdown, 4 denied */
 	uint8_t rule_kind;     /* enum gw_rule_kind */
 	uint8_t severity;      /* C2 alert severity */
+	uint8_t bind_state;    /* enum gw_bind_state */
+	uint8_t dns_type;      /* GW_REC_DNS: 1 query, 2 answer */
+	uint8_t dns_rcode;
+	uint8_t dns_n_addrs;   /* addresses of the answer chain (<= GW_REC_DNS_ADDRS) */
+	uint16_t dns_id;
+	uint16_t dns_qtype;
+	uint32_t dns_ttl;      /* chain TTL of an answer */
 	uint16_t vlan_outer;
 	uint16_t vlan_inner;
 	uint16_t sport;        /* client (inside host) port */
@@ -57,7 +74,8 @@ struct gw_record {
 	char role[GW_REC_ROLE_MAX];       /* NUL-terminated, "" when unknown */
 	char method[GW_REC_METHOD_MAX];   /* HTTP method, NUL-terminated */
 	char alpn[GW_REC_ALPN_MAX];       /* first ALPN protocol, NUL-terminated (escaped at output) */
-	uint8_t name[GW_REC_NAME_MAX];    /* SNI or Host, raw, name_len bytes */
+	uint8_t name[GW_REC_NAME_MAX];    /* SNI, Host or DNS question name, name_len bytes */
+	struct gw_addr dns_addrs[GW_REC_DNS_ADDRS];
 	uint32_t pad;
 };
 

@@ -302,10 +302,61 @@ START_TEST(test_not_an_event)
 	ck_assert_ptr_null(gw_eve_from_record(&r, &ctx_lan));
 	rec_base(&r, 0);
 	ck_assert_ptr_null(gw_eve_from_record(&r, &ctx_lan));
-	rec_base(&r, 4);
+	rec_base(&r, 5);
 	ck_assert_ptr_null(gw_eve_from_record(&r, &ctx_lan));
 	ck_assert_ptr_null(gw_eve_from_record(NULL, &ctx_lan));
 	ck_assert_ptr_null(gw_eve_alert_from_record(NULL, &ctx_lan));
+}
+END_TEST
+
+/* A DNS answer: Suricata's v2 layout, question name escaped. */
+START_TEST(test_dns_event)
+{
+	struct gw_record r;
+	json_t *ev, *d, *g;
+
+	rec_base(&r, GW_REC_DNS);
+	r.proto = 17;
+	r.dport = 53;
+	r.dns_type = 2;
+	r.dns_id = 4660;
+	r.dns_qtype = 1;
+	r.dns_rcode = 0;
+	r.dns_ttl = 300;
+	r.rule_kind = GW_RULE_DNS;
+	r.rule_index = 0;
+	memcpy(r.name, "a\"b.test", 8);
+	r.name_len = 8;
+	r.dns_n_addrs = 2;
+	addr4(&r.dns_addrs[0], 192, 0, 2, 1);
+	addr4(&r.dns_addrs[1], 192, 0, 2, 2);
+	ev = roundtrip(gw_eve_from_record(&r, &ctx_lan));
+	ck_assert_str_eq(json_string_value(json_object_get(ev, "event_type")),
+			 "dns");
+	d = json_object_get(ev, "dns");
+	ck_assert_str_eq(json_string_value(json_object_get(d, "type")), "answer");
+	ck_assert_int_eq(json_integer_value(json_object_get(d, "id")), 4660);
+	ck_assert_str_eq(json_string_value(json_object_get(d, "rrname")),
+			 "a\\x22b.test");
+	ck_assert_str_eq(json_string_value(json_object_get(d, "rrtype")), "A");
+	ck_assert_str_eq(json_string_value(json_object_get(d, "rcode")), "NOERROR");
+	ck_assert_int_eq(json_integer_value(json_object_get(d, "ttl")), 300);
+	g = json_object_get(json_object_get(d, "grouped"), "A");
+	ck_assert_uint_eq(json_array_size(g), 2);
+	ck_assert_str_eq(json_string_value(json_array_get(g, 1)), "192.0.2.2");
+	ck_assert_ptr_null(json_object_get(json_object_get(d, "grouped"), "AAAA"));
+	ck_assert_str_eq(json_string_value(json_object_get(
+				 json_object_get(ev, "gw"), "rule")), "dns:0");
+	json_decref(ev);
+
+	r.dns_type = 1;
+	r.dns_qtype = 28;
+	ev = roundtrip(gw_eve_from_record(&r, &ctx_lan));
+	d = json_object_get(ev, "dns");
+	ck_assert_str_eq(json_string_value(json_object_get(d, "type")), "query");
+	ck_assert_str_eq(json_string_value(json_object_get(d, "rrtype")), "AAAA");
+	ck_assert_ptr_null(json_object_get(d, "grouped"));
+	json_decref(ev);
 }
 END_TEST
 
@@ -1014,6 +1065,7 @@ eve_suite(void)
 	tcase_add_test(tc, test_verdict_drop_untagged_v6);
 	tcase_add_test(tc, test_verdict_allow_cidr);
 	tcase_add_test(tc, test_not_an_event);
+	tcase_add_test(tc, test_dns_event);
 	tcase_add_test(tc, test_rules);
 	tcase_add_test(tc, test_tls_versions);
 	tcase_add_test(tc, test_protocols);
