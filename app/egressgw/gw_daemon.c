@@ -40,6 +40,7 @@
 #define TX_DESC 1024
 #define TIMER_INTERVAL_US 1000
 #define SWEEP_BUDGET 1024
+#define VERIFY_TIMEOUT_NS (2ULL * 1000000000ULL)
 
 static volatile sig_atomic_t quit_signal;
 
@@ -102,6 +103,7 @@ worker_main(void *arg)
 		if (rte_rdtsc() >= next_timer) {
 			uint64_t now = rte_rdtsc();
 
+			gw_worker_commands(w, tsc_to_ns(now));
 			gw_worker_timers(w, tsc_to_ns(now), SWEEP_BUDGET);
 			gw_worker_flush(w);
 			next_timer = now + timer_tsc;
@@ -234,6 +236,81 @@ parse_args(int argc, char **argv)
 	return 0;
 }
 
+/* Sends a command to every worker but `skip` (-1: all); never waits. */
+static void
+broadcast_cmd(struct gw_cmd *cmd, int skip)
+{
+	unsigned int i;
+
+	for (i = 0; i < gd.n_workers; i++) {
+		if ((int)i == skip)
+			continue;
+		if (rte_ring_enqueue_elem(gd.workers[i].cmd_ring, cmd,
+					  sizeof(*cmd)) != 0)
+			gd.cmd_lost++;
+	}
+}
+
+static void
+on_resolved(const char *name, const struct gw_resolve_result *res, void *arg)
+{
+	struct gw_cmd cmd;
+	size_t i;
+
+	(void)arg;
+	memset(&cmd, 0, sizeof(cmd));
+	snprintf(cmd.name, sizeof(cmd.name), "%s", name);
+	if (res->status != 0 || res->n_addrs == 0) {
+		cmd.type = GW_CMD_VERIFY_FAILED;
+	} else {
+		cmd.type = GW_CMD_BIND;
+		cmd.ttl = res->ttl;
+		for (i = 0; i < res->n_addrs && i < GW_CMD_ADDRS; i++)
+			cmd.addrs[i] = res->addrs[i];
+		cmd.n_addrs = (uint16_t)i;
+	}
+	/* Everyone learns it; the worker that asked resumes its flows. */
+	broadcast_cmd(&cmd, -1);
+}
+
+static void
+on_verify(const struct gw_record *r, void *arg)
+{
+	char name[GW_REC_NAME_MAX];
+	struct gw_cmd cmd;
+
+	(void)arg;
+	memcpy(name, r->name, r->name_len);
+	name[r->name_len] = '\0';
+	if (gd.resolver == NULL ||
+	    gw_resolver_submit(gd.resolver, name, on_resolved, NULL) != 0) {
+		memset(&cmd, 0, sizeof(cmd));
+		cmd.type = GW_CMD_VERIFY_FAILED;
+		memcpy(cmd.name, name, (size_t)r->name_len + 1);
+		broadcast_cmd(&cmd, -1);
+	}
+}
+
+/* An answer one worker saw is learned by the others (flows may land anywhere). */
+static void
+on_answer(const struct gw_record *r, void *arg)
+{
+	struct gw_cmd cmd;
+	unsigned int i;
+
+	(void)arg;
+	if (gd.n_workers < 2)
+		return;
+	memset(&cmd, 0, sizeof(cmd));
+	cmd.type = GW_CMD_BIND;
+	memcpy(cmd.name, r->name, r->name_len);
+	cmd.ttl = r->dns_ttl;
+	for (i = 0; i < r->dns_n_addrs && i < GW_REC_DNS_ADDRS; i++)
+		cmd.addrs[i] = r->dns_addrs[i];
+	cmd.n_addrs = (uint16_t)i;
+	broadcast_cmd(&cmd, r->worker);
+}
+
 static void
 control_loop(void)
 {
@@ -244,6 +321,8 @@ control_loop(void)
 
 		for (i = 0; i < gd.n_workers; i++)
 			got += gw_events_drain(gd.events, gd.workers[i].ring, 1024);
+		if (gw_resolver_poll(gd.resolver) > 0)
+			got++; /* answers pending: do not sleep long */
 		if (gd.ctl != NULL)
 			gw_ctl_server_poll(gd.ctl, got > 0 ? 0 : 10,
 					   gw_daemon_ctl_handler, &gd);
@@ -340,6 +419,16 @@ gw_cmd_daemon(int argc, char **argv)
 			gd.eve_path, strerror(errno));
 		goto out;
 	}
+	gw_events_set_hooks(gd.events, on_verify, on_answer, NULL);
+	if (gd.policy->dns.n_resolvers > 0) {
+		gd.resolver = gw_resolver_create(gd.policy->dns.resolvers,
+						 gd.policy->dns.n_resolvers,
+						 500);
+		if (gd.resolver == NULL)
+			fprintf(stderr, "egressgw: warning: cannot start the "
+					"resolver; names DNS did not bind here "
+					"are denied\n");
+	}
 	{
 		uint64_t mono_ns = tsc_to_ns(rte_rdtsc());
 
@@ -357,6 +446,10 @@ gw_cmd_daemon(int argc, char **argv)
 						gd.policy->gw.ring_size,
 						rte_socket_id(),
 						RING_F_SP_ENQ | RING_F_SC_DEQ);
+		snprintf(name, sizeof(name), "gw_cmd_%u", i);
+		dw->cmd_ring = rte_ring_create_elem(name, sizeof(struct gw_cmd),
+						    1024, rte_socket_id(),
+						    RING_F_SP_ENQ | RING_F_SC_DEQ);
 		dw->queue = (uint16_t)i;
 		dw->port_ctx.queue = (uint16_t)i;
 		memset(&wc, 0, sizeof(wc));
@@ -365,9 +458,13 @@ gw_cmd_daemon(int argc, char **argv)
 		wc.policy = gd.policy;
 		wc.pool = gd.pool;
 		wc.ring = dw->ring;
+		wc.cmd_ring = dw->cmd_ring;
+		/* Live verification needs resolvers to ask. */
+		wc.verify_timeout_ns = gd.resolver != NULL ? VERIFY_TIMEOUT_NS : 0;
 		wc.emit = port_emit;
 		wc.emit_ctx = &dw->port_ctx;
-		dw->w = dw->ring != NULL ? gw_worker_create(&wc) : NULL;
+		dw->w = dw->ring != NULL && dw->cmd_ring != NULL ?
+				gw_worker_create(&wc) : NULL;
 		if (dw->w == NULL) {
 			fprintf(stderr, "egressgw: worker %u: cannot allocate "
 					"its flow table/ring (lower "
@@ -433,9 +530,11 @@ out:
 	}
 	gw_ctl_server_close(gd.ctl);
 	gw_events_close(gd.events);
+	gw_resolver_free(gd.resolver);
 	for (i = 0; i < gd.n_workers; i++) {
 		gw_worker_free(gd.workers[i].w);
 		rte_ring_free(gd.workers[i].ring);
+		rte_ring_free(gd.workers[i].cmd_ring);
 	}
 	gw_policy_free(gd.policy);
 	rte_eal_cleanup();

@@ -13,6 +13,7 @@
 #include "policy/gw_policy.h"
 
 #include "gw_events.h"
+#include "gw_resolver.h"
 #include "gw_worker.h"
 
 #define GW_MAX_WORKERS 64
@@ -27,6 +28,7 @@ struct gw_daemon_worker {
 	volatile int done;
 	struct gw_worker *w;
 	struct rte_ring *ring;
+	struct rte_ring *cmd_ring;
 	struct gw_worker_port_ctx port_ctx;
 };
 
@@ -43,6 +45,8 @@ struct gw_daemon {
 	struct rte_mempool *pool;
 	struct gw_events *events;
 	struct gw_ctl_server *ctl;
+	struct gw_resolver *resolver;  /* NULL without dns.allow resolvers */
+	uint64_t cmd_lost;             /* commands a full worker ring refused */
 	unsigned int n_workers;
 	struct gw_daemon_worker workers[GW_MAX_WORKERS];
 	volatile int stop_workers;

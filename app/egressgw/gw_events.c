@@ -29,6 +29,9 @@ struct gw_events {
 	struct gw_eve_ctx ctx;
 	struct gw_eve_cache *cache;
 	struct gw_events_stats st;
+	gw_events_hook on_verify;
+	gw_events_hook on_answer;
+	void *hook_arg;
 	struct gw_record burst[EVENTS_DRAIN_BURST];
 };
 
@@ -134,6 +137,13 @@ gw_events_record(struct gw_events *ev, const struct gw_record *r)
 		break;
 	case GW_REC_DNS:
 		emit(ev, gw_eve_from_record(r, &ev->ctx));
+		if (ev->on_answer != NULL && r->dns_type == 2 &&
+		    r->rule_kind == GW_RULE_DNS && r->dns_n_addrs > 0)
+			ev->on_answer(r, ev->hook_arg);
+		break;
+	case GW_REC_VERIFY:
+		if (ev->on_verify != NULL)
+			ev->on_verify(r, ev->hook_arg);
 		break;
 	case GW_REC_END:
 		if (gw_eve_cache_take(ev->cache, r->flow_id, &name) == 0)
@@ -180,6 +190,15 @@ gw_events_reopen(struct gw_events *ev)
 		return 0;
 	fclose(ev->f);
 	return open_file(ev);
+}
+
+void
+gw_events_set_hooks(struct gw_events *ev, gw_events_hook on_verify,
+		    gw_events_hook on_answer, void *arg)
+{
+	ev->on_verify = on_verify;
+	ev->on_answer = on_answer;
+	ev->hook_arg = arg;
 }
 
 const struct gw_events_stats *

@@ -36,4 +36,13 @@ int gw_events_reopen(struct gw_events *ev);
 const struct gw_events_stats *gw_events_get_stats(const struct gw_events *ev);
 void gw_events_close(struct gw_events *ev);
 
+/*
+ * Records that ask the control plane to act (the daemon sets these; replay
+ * does not): a name to verify (GW_REC_VERIFY), and DNS answers from an
+ * allowed resolver that the other workers should learn too.
+ */
+typedef void (*gw_events_hook)(const struct gw_record *r, void *arg);
+void gw_events_set_hooks(struct gw_events *ev, gw_events_hook on_verify,
+			 gw_events_hook on_answer, void *arg);
+
 #endif /* GW_EVENTS_H */

@@ -349,6 +349,10 @@ flow_end(struct gw_worker *w, struct gw_flow *f, uint8_t cause)
 
 /* ---- classification of a pending TCP flow ---- */
 
+static bool verify_ask(struct gw_worker *w, struct gw_flow *f,
+		       const char *name);
+static uint8_t verify_state(struct gw_worker *w, const struct gw_flow *f);
+
 static void
 decide_name(struct gw_worker *w, struct gw_flow *f, enum gw_app app,
 	    struct gw_name_info *ni)
@@ -377,8 +381,13 @@ decide_name(struct gw_worker *w, struct gw_flow *f, enum gw_app app,
 		} else {
 			ni->bind_state = GW_BIND_STATE_MISMATCH;
 			if (d.bind == GW_BIND_STRICT) {
-				flow_deny(w, f, GW_REASON_NAME_IP_MISMATCH, &d,
-					  ni, NULL);
+				if (n > 0 && verify_ask(w, f, norm))
+					return; /* held until the answer */
+				flow_deny(w, f,
+					  verify_state(w, f) == GW_VERIFY_ASKED ?
+						  GW_REASON_DNS_VERIFY_TIMEOUT :
+						  GW_REASON_NAME_IP_MISMATCH,
+					  &d, ni, NULL);
 				return;
 			}
 		}
@@ -387,6 +396,62 @@ decide_name(struct gw_worker *w, struct gw_flow *f, enum gw_app app,
 		flow_allow(w, f, &d, ni);
 	else
 		flow_deny(w, f, d.reason, &d, ni, NULL);
+}
+
+static struct gw_pending_ref *
+pending_ref(struct gw_worker *w, const struct gw_flow *f)
+{
+	uint32_t i;
+
+	for (i = 0; i < w->n_pending; i++)
+		if (w->pending[i].flow == f)
+			return &w->pending[i];
+	return NULL;
+}
+
+static uint8_t
+verify_state(struct gw_worker *w, const struct gw_flow *f)
+{
+	const struct gw_pending_ref *p = pending_ref(w, f);
+
+	return p != NULL ? p->verify : GW_VERIFY_NONE;
+}
+
+/*
+ * The name passed but DNS never bound the destination to it here: when a
+ * live control plane can resolve it (through the allowed resolvers only),
+ * ask once and keep holding the flow; the answer (or the deadline) decides.
+ * Returns true when the flow now waits.
+ */
+static bool
+verify_ask(struct gw_worker *w, struct gw_flow *f, const char *name)
+{
+	struct gw_pending_ref *p;
+	struct gw_record r;
+	size_t len = strlen(name);
+
+	if (w->verify_timeout_ns == 0 || w->cmd_ring == NULL || f->ext == NULL)
+		return false;
+	p = pending_ref(w, f);
+	if (p == NULL || p->verify != GW_VERIFY_NONE)
+		return false;
+	memset(&r, 0, offsetof(struct gw_record, name));
+	r.type = GW_REC_VERIFY;
+	r.worker = (uint8_t)w->id;
+	r.flow_id = f->id;
+	r.ts_ns = w->now_ns + w->realtime_off;
+	r.name_len = (uint8_t)RTE_MIN(len, (size_t)255);
+	memcpy(r.name, name, r.name_len);
+	if (rte_ring_enqueue_elem(w->ring, &r, sizeof(r)) != 0) {
+		w->st.ring_lost++;
+		return false;
+	}
+	w->st.verify_asked++;
+	p->verify = GW_VERIFY_ASKED;
+	memcpy(p->vname, name, r.name_len);
+	p->vname[r.name_len] = '\0';
+	p->deadline_ns = w->now_ns + w->verify_timeout_ns;
+	return true;
 }
 
 /* Returns true when a verdict was reached. */
@@ -567,6 +632,7 @@ pending_client_segment(struct gw_worker *w, struct gw_flow *f,
 		f->ext = e;
 		w->pending[w->n_pending].flow = f;
 		w->pending[w->n_pending].deadline_ns = e->deadline_ns;
+		w->pending[w->n_pending].verify = GW_VERIFY_NONE;
 		w->n_pending++;
 	}
 	if (held_duplicate(e, meta->seq, meta->payload_len)) {
@@ -693,12 +759,14 @@ dns_inspect(struct gw_worker *w, struct gw_flow *f, enum gw_flow_dir dir,
 	r.flow_id = f->id;
 	r.ts_ns = w->now_ns + w->realtime_off;
 	r.start_ns = f->first_ns + w->realtime_off;
-	r.rule_index = -1;
 	if (f->role >= 0 && (size_t)f->role < w->policy->n_roles) {
 		const char *rn = w->policy->roles[f->role].name;
 
 		memcpy(r.role, rn, RTE_MIN(strlen(rn), sizeof(r.role) - 1));
 	}
+	r.rule_kind = (uint8_t)(f->rule >> 24);
+	r.rule_index = r.rule_kind == GW_RULE_NONE ? -1 :
+						     (int32_t)(f->rule & 0xffffff);
 	r.dns_type = msg->hdr.qr ? 2 : 1;
 	r.dns_id = msg->hdr.id;
 	r.dns_rcode = msg->hdr.rcode;
@@ -997,6 +1065,62 @@ gw_worker_process(struct gw_worker *w, uint16_t port_in, struct rte_mbuf **pkts,
 	}
 }
 
+/* ---- commands from the control plane ---- */
+
+/* Flows waiting for this name are classified again: now the check is final. */
+static void
+verify_resume(struct gw_worker *w, const char *name, bool failed)
+{
+	uint32_t i = 0;
+
+	while (i < w->n_pending) {
+		struct gw_pending_ref *p = &w->pending[i];
+		struct gw_flow *f = p->flow;
+
+		if (p->verify != GW_VERIFY_ASKED || strcmp(p->vname, name) != 0) {
+			i++;
+			continue;
+		}
+		if (failed) {
+			/* flow_deny swaps the last entry into slot i. */
+			flow_deny(w, f, GW_REASON_DNS_VERIFY_TIMEOUT, NULL, NULL,
+				  NULL);
+			continue;
+		}
+		p->verify = GW_VERIFY_DONE;
+		classify(w, f);
+		/* Decided flows left the list (slot i now holds another one). */
+		if (i < w->n_pending && w->pending[i].flow == f)
+			i++;
+	}
+}
+
+void
+gw_worker_commands(struct gw_worker *w, uint64_t now_ns)
+{
+	struct gw_cmd cmd;
+	unsigned int budget = 64;
+
+	if (w->cmd_ring == NULL)
+		return;
+	w->now_ns = now_ns;
+	while (budget-- > 0 &&
+	       rte_ring_dequeue_elem(w->cmd_ring, &cmd, sizeof(cmd)) == 0) {
+		cmd.name[sizeof(cmd.name) - 1] = '\0';
+		if (cmd.type == GW_CMD_BIND) {
+			if (cmd.n_addrs > 0 &&
+			    gw_dns_bind_learn(w->bind, cmd.name, cmd.addrs,
+					      RTE_MIN(cmd.n_addrs,
+						      (uint16_t)GW_CMD_ADDRS),
+					      cmd.ttl, now_ns) >= 0)
+				w->st.dns_learned++;
+			verify_resume(w, cmd.name, cmd.n_addrs == 0);
+		} else if (cmd.type == GW_CMD_VERIFY_FAILED) {
+			verify_resume(w, cmd.name, true);
+		}
+	}
+}
+
 /* ---- timers ---- */
 
 static void
@@ -1019,8 +1143,11 @@ gw_worker_timers(struct gw_worker *w, uint64_t now_ns, unsigned int budget)
 
 		if (now_ns >= w->pending[i].deadline_ns) {
 			/* flow_deny swaps the last entry into slot i. */
-			flow_deny(w, f, GW_REASON_REASSEMBLY_LIMIT, NULL, NULL,
-				  NULL);
+			flow_deny(w, f,
+				  w->pending[i].verify == GW_VERIFY_ASKED ?
+					  GW_REASON_DNS_VERIFY_TIMEOUT :
+					  GW_REASON_REASSEMBLY_LIMIT,
+				  NULL, NULL, NULL);
 			continue;
 		}
 		i++;
@@ -1100,6 +1227,8 @@ gw_worker_create(const struct gw_worker_cfg *cfg)
 	w->policy = cfg->policy;
 	w->pool = cfg->pool;
 	w->ring = cfg->ring;
+	w->cmd_ring = cfg->cmd_ring;
+	w->verify_timeout_ns = cfg->verify_timeout_ns;
 	w->emit = cfg->emit;
 	w->emit_ctx = cfg->emit_ctx;
 	w->next_flow_id = 1;

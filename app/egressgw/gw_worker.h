@@ -49,6 +49,7 @@ struct gw_worker_stats {
 	uint64_t resets_sent;
 	uint64_t dns_messages;   /* DNS queries and answers parsed on allowed DNS flows */
 	uint64_t dns_learned;    /* answers whose addresses were bound to their names */
+	uint64_t verify_asked;   /* names sent to the control plane for verification */
 	uint64_t drops[GW_REASON_MAX];        /* packets dropped, by reason */
 	uint64_t deny_flows[GW_REASON_MAX];   /* flows denied, by reason */
 } __rte_cache_aligned;
@@ -63,6 +64,8 @@ struct gw_worker_cfg {
 	const struct gw_policy *policy;   /* initial snapshot */
 	struct rte_mempool *pool;         /* for resets */
 	struct rte_ring *ring;            /* records to the control plane */
+	struct rte_ring *cmd_ring;        /* commands from it (NULL: none, replay) */
+	uint64_t verify_timeout_ns;       /* 0: no live verification (replay) */
 	gw_emit_fn emit;
 	void *emit_ctx;
 };
@@ -70,6 +73,32 @@ struct gw_worker_cfg {
 struct gw_pending_ref {
 	struct gw_flow *flow;
 	uint64_t deadline_ns;
+	uint8_t verify;         /* enum gw_verify_state */
+	char vname[GW_REC_NAME_MAX]; /* normalised name being verified */
+};
+
+/* A pending flow whose name passed but whose destination is not (yet) bound. */
+enum gw_verify_state {
+	GW_VERIFY_NONE = 0,
+	GW_VERIFY_ASKED,        /* the control plane resolves the name */
+	GW_VERIFY_DONE,         /* answered: the next check is final */
+};
+
+/* Commands from the control plane, drained between bursts. */
+enum gw_cmd_type {
+	GW_CMD_BIND = 1,        /* learn name -> addrs (answer seen elsewhere, or resolved) */
+	GW_CMD_VERIFY_FAILED,   /* the name could not be resolved */
+};
+
+#define GW_CMD_ADDRS 16
+
+struct gw_cmd {
+	uint8_t type;           /* enum gw_cmd_type */
+	uint8_t pad;
+	uint16_t n_addrs;
+	uint32_t ttl;
+	char name[GW_REC_NAME_MAX];     /* normalised, NUL-terminated */
+	struct gw_addr addrs[GW_CMD_ADDRS];
 };
 
 struct gw_worker {
@@ -81,6 +110,8 @@ struct gw_worker {
 	struct gw_match_scratch *scratch;
 	struct rte_mempool *pool;
 	struct rte_ring *ring;
+	struct rte_ring *cmd_ring;
+	uint64_t verify_timeout_ns;
 	gw_emit_fn emit;
 	void *emit_ctx;
 	uint64_t next_flow_id;
@@ -112,6 +143,8 @@ void gw_worker_process(struct gw_worker *w, uint16_t port_in,
 void gw_worker_flush(struct gw_worker *w);
 /* Timers: pending-flow deadlines and an incremental idle sweep. */
 void gw_worker_timers(struct gw_worker *w, uint64_t now_ns, unsigned int budget);
+/* Applies the control plane's commands (bindings, verification results). */
+void gw_worker_commands(struct gw_worker *w, uint64_t now_ns);
 /* Ends every flow (END records with cause shutdown), frees held packets. */
 void gw_worker_drain(struct gw_worker *w, uint64_t now_ns);
 
