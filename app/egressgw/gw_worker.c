@@ -35,6 +35,7 @@ struct gw_name_info {
 	const uint8_t *alpn;
 	size_t alpn_len;
 	uint8_t bind_state;     /* enum gw_bind_state */
+	const char *bound_name; /* NEED_BINDING: the role name bound to dst */
 };
 
 /* While a flow is pending, flow->app holds what the port expects (enum gw_need). */
@@ -343,8 +344,27 @@ flow_deny(struct gw_worker *w, struct gw_flow *f, unsigned int reason,
 static void
 flow_end(struct gw_worker *w, struct gw_flow *f, uint8_t cause)
 {
+	if (f->bind_ref != 0) {
+		gw_dns_bind_unref_handle(w->bind, f->bind_ref - 1);
+		f->bind_ref = 0;
+	}
 	release_ext_drop(w, f, GW_REASON_UNCLASSIFIED);
 	send_record(w, f, GW_REC_END, NULL, cause);
+}
+
+/*
+ * An allowed flow keeps its (name, address) bound while it lives, even past
+ * the answer's TTL + grace (released in flow_end).
+ */
+static void
+bind_hold(struct gw_worker *w, struct gw_flow *f, const char *name,
+	  const struct gw_addr *dst)
+{
+	uint32_t h;
+
+	if (f->bind_ref == 0 &&
+	    gw_dns_bind_ref_handle(w->bind, name, dst, w->now_ns, &h) == 0)
+		f->bind_ref = h + 1;
 }
 
 /* ---- classification of a pending TCP flow ---- */
@@ -378,6 +398,7 @@ decide_name(struct gw_worker *w, struct gw_flow *f, enum gw_app app,
 			b = gw_dns_bind_check(w->bind, norm, dst, w->now_ns);
 		if (b == GW_DNS_BIND_BOUND) {
 			ni->bind_state = GW_BIND_STATE_BOUND;
+			bind_hold(w, f, norm, dst);
 		} else {
 			ni->bind_state = GW_BIND_STATE_MISMATCH;
 			if (d.bind == GW_BIND_STRICT) {
@@ -672,6 +693,7 @@ flow_create(struct gw_worker *w, const struct gw_flow_key *key, uint32_t hash,
 	f->role = -1;
 	f->verdict = GW_VERDICT_PENDING;
 	f->ext = NULL;
+	f->bind_ref = 0;
 	RTE_SET_USED(m);
 	w->st.flows_created++;
 	return f;
@@ -699,6 +721,7 @@ bound_role_name(struct gw_worker *w, const struct gw_role *role,
 		if (gw_dns_bind_check(w->bind, n, dst, w->now_ns) ==
 		    GW_DNS_BIND_BOUND) {
 			ni->bind_state = GW_BIND_STATE_BOUND;
+			ni->bound_name = n;
 			ni->name = (const uint8_t *)n;
 			ni->name_len = strlen(n);
 			return;
@@ -885,6 +908,8 @@ new_flow(struct gw_worker *w, struct rte_mbuf *m, const struct gw_pkt_meta *meta
 
 		memset(&ni, 0, sizeof(ni));
 		bound_role_name(w, role, &meta->dst, &ni);
+		if (ni.bound_name != NULL)
+			bind_hold(w, f, ni.bound_name, &meta->dst);
 		if (ni.bind_state == GW_BIND_STATE_BOUND ||
 		    d.bind == GW_BIND_LOG) {
 			flow_allow(w, f, &d, &ni);

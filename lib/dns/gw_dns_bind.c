@@ -603,6 +603,53 @@ gw_dns_bind_unref(struct gw_dns_bind *t, const char *name,
 	return GW_OK;
 }
 
+int
+gw_dns_bind_ref_handle(struct gw_dns_bind *t, const char *name,
+		       const struct gw_addr *addr, uint64_t now_ns,
+		       uint32_t *handle)
+{
+	uint32_t idx;
+	int k, rc;
+
+	if (handle == NULL || t == NULL)
+		return GW_EINVAL;
+	if ((uint64_t)t->conf.capacity * t->conf.addrs_per_name > UINT32_MAX)
+		return GW_ENOTSUP;
+	rc = gw_dns_bind_ref(t, name, addr, now_ns);
+	if (rc != GW_OK)
+		return rc;
+	/* A referenced (name, address) never moves: its slot is the handle. */
+	lookup(t, name, &idx);
+	k = addr_find(t, idx, addr);
+	*handle = idx * t->conf.addrs_per_name + (uint32_t)k;
+	return GW_OK;
+}
+
+int
+gw_dns_bind_unref_handle(struct gw_dns_bind *t, uint32_t handle)
+{
+	struct bind_name *e;
+	struct bind_addr *s;
+	uint32_t idx, k;
+
+	if (t == NULL || handle / t->conf.addrs_per_name >= t->conf.capacity)
+		return GW_EINVAL;
+	idx = handle / t->conf.addrs_per_name;
+	k = handle % t->conf.addrs_per_name;
+	s = slots_of(t, idx);
+	if (s[k].refs == 0)
+		return GW_ENOENT;
+	e = &t->names[idx];
+	s[k].refs--;
+	e->refs--;
+	if (e->refs == 0) {
+		list_unlink(t, &t->refd, idx);
+		list_push_head(t, &t->lru, idx);
+		t->st.names_referenced--;
+	}
+	return GW_OK;
+}
+
 size_t
 gw_dns_bind_expire(struct gw_dns_bind *t, uint64_t now_ns, size_t budget)
 {

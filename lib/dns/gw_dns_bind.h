@@ -146,6 +146,17 @@ int gw_dns_bind_unref(struct gw_dns_bind *t, const char *name,
 		      const struct gw_addr *addr);
 
 /*
+ * gw_dns_bind_ref, also giving a handle for gw_dns_bind_unref_handle (for
+ * owners that do not keep the name, e.g. a flow). A handle stays valid
+ * while its reference is held: a referenced pair is never moved.
+ */
+int gw_dns_bind_ref_handle(struct gw_dns_bind *t, const char *name,
+			   const struct gw_addr *addr, uint64_t now_ns,
+			   uint32_t *handle);
+/* Drops the reference of a handle: GW_OK, GW_EINVAL, GW_ENOENT. */
+int gw_dns_bind_unref_handle(struct gw_dns_bind *t, uint32_t handle);
+
+/*
  * Incremental cleanup: visits up to budget name slots (round robin over
  * the whole table, resuming where the last call stopped), removes the
  * addresses past TTL + grace that hold no reference, and names left with

@@ -81,6 +81,7 @@ struct gw_flow {
 	uint32_t client_isn;
 	uint32_t server_isn;
 	struct gw_flow_ext *ext;  /* non-NULL while pending with held state */
+	uint32_t bind_ref;        /* DNS binding reference handle + 1 (0: none), owner's */
 	uint32_t slot;            /* internal: index in the table's array */
 	uint32_t timer_next;      /* internal: key hash while in use, free-list link when free */
 };

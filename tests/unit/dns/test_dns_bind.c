@@ -496,6 +496,41 @@ expect_present(struct gw_dns_bind *t, const char *present, uint64_t now)
 	}
 }
 
+/* Handles: the owner of a reference need not keep the name. */
+START_TEST(test_ref_handles)
+{
+	struct gw_dns_bind *t = mk(8, 4, 60, 86400);
+	uint64_t late = T0 + 100000 * S;
+	struct gw_addr a1 = A("192.0.2.1"), a2 = A("192.0.2.2");
+	uint32_t h1, h2, h3;
+
+	ck_assert_int_eq(gw_dns_bind_ref_handle(t, "a.test", &a1, T0, &h1),
+			 GW_ENOENT);
+	ck_assert_int_eq(learn1(t, "a.test", "192.0.2.1", 1, T0), 1);
+	ck_assert_int_eq(learn1(t, "a.test", "192.0.2.2", 1, T0), 1);
+	ck_assert_int_eq(learn1(t, "b.test", "192.0.2.1", 1, T0), 1);
+	ck_assert_int_eq(gw_dns_bind_ref_handle(t, "a.test", &a1, T0, &h1), GW_OK);
+	ck_assert_int_eq(gw_dns_bind_ref_handle(t, "a.test", &a2, T0, &h2), GW_OK);
+	ck_assert_int_eq(gw_dns_bind_ref_handle(t, "b.test", &a1, T0, &h3), GW_OK);
+	ck_assert_uint_ne(h1, h2);
+	ck_assert_uint_ne(h1, h3);
+	/* Held past TTL + grace. */
+	ck_assert_int_eq(chk(t, "a.test", "192.0.2.1", late), B);
+	ck_assert_int_eq(gw_dns_bind_unref_handle(t, h1), GW_OK);
+	ck_assert_int_eq(gw_dns_bind_unref_handle(t, h1), GW_ENOENT);
+	ck_assert_int_eq(chk(t, "a.test", "192.0.2.1", late), N);
+	ck_assert_int_eq(chk(t, "a.test", "192.0.2.2", late), B);
+	ck_assert_int_eq(gw_dns_bind_unref_handle(t, h2), GW_OK);
+	ck_assert_int_eq(chk(t, "a.test", "192.0.2.2", late), U);
+	ck_assert_int_eq(chk(t, "b.test", "192.0.2.1", late), B);
+	ck_assert_int_eq(gw_dns_bind_unref_handle(t, h3), GW_OK);
+	ck_assert_int_eq(gw_dns_bind_unref_handle(t, 8 * 4), GW_EINVAL);
+	ck_assert_int_eq(gw_dns_bind_ref_handle(t, "b.test", &a1, late, NULL),
+			 GW_EINVAL);
+	gw_dns_bind_free(t);
+}
+END_TEST
+
 START_TEST(test_lru)
 {
 	struct gw_dns_bind *t = mk(3, 1, 60, 86400);
@@ -1033,6 +1068,7 @@ bind_suite(void)
 	TCase *tc = tcase_create("basic");
 
 	tcase_add_test(tc, test_conf);
+	tcase_add_test(tc, test_ref_handles);
 	tcase_add_loop_test(tc, test_names, 0, GW_ARRAY_SIZE(name_vecs));
 	tcase_add_test(tc, test_name_lengths);
 	tcase_add_loop_test(tc, test_ttl, 0, GW_ARRAY_SIZE(ttl_vecs));
