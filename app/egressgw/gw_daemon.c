@@ -40,7 +40,6 @@
 #define TX_DESC 1024
 #define TIMER_INTERVAL_US 1000
 #define SWEEP_BUDGET 1024
-#define VERIFY_TIMEOUT_NS (2ULL * 1000000000ULL)
 
 static volatile sig_atomic_t quit_signal;
 
@@ -460,7 +459,8 @@ gw_cmd_daemon(int argc, char **argv)
 		wc.ring = dw->ring;
 		wc.cmd_ring = dw->cmd_ring;
 		/* Live verification needs resolvers to ask. */
-		wc.verify_timeout_ns = gd.resolver != NULL ? VERIFY_TIMEOUT_NS : 0;
+		wc.verify_timeout_ns = gd.resolver != NULL ?
+					       gd.policy->gw.verify_timeout_ns : 0;
 		wc.emit = port_emit;
 		wc.emit_ctx = &dw->port_ctx;
 		dw->w = dw->ring != NULL && dw->cmd_ring != NULL ?

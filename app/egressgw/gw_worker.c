@@ -21,8 +21,6 @@
 
 #include "gw_worker.h"
 
-#define GW_WORKER_BIND_ADDRS 16 /* addresses kept per name */
-
 /* What the classifier learnt about a flow's name, for the verdict record. */
 struct gw_name_info {
 	uint8_t app;            /* enum gw_app */
@@ -1265,10 +1263,9 @@ gw_worker_create(const struct gw_worker_cfg *cfg)
 	{
 		struct gw_dns_bind_conf bc;
 
-		/* One name per flow at most is worth keeping; 64k names by default. */
-		gw_dns_bind_conf_init(&bc, RTE_MIN(g->flow_capacity, 65536u),
-				      GW_WORKER_BIND_ADDRS);
-		bc.grace_s = GW_DNS_BIND_GRACE_DEFAULT_S;
+		gw_dns_bind_conf_init(&bc, g->bind_capacity,
+				      g->bind_addrs_per_name);
+		bc.grace_s = g->bind_grace_s;
 		w->bind = gw_dns_bind_create(&bc);
 	}
 	w->dns_msg = malloc(sizeof(*w->dns_msg));

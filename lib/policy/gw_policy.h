@@ -143,6 +143,10 @@ struct gw_gateway_cfg {
 	uint32_t reasm_max_bytes;    /* default 16384 */
 	uint16_t reasm_max_segs;     /* default 16 */
 	uint64_t reasm_timeout_ns;   /* default 2 s */
+	uint32_t bind_capacity;      /* names in each worker's binding table, default 65536 */
+	uint16_t bind_addrs_per_name;/* default 16 */
+	uint32_t bind_grace_s;       /* kept past the answer's TTL, default 60 */
+	uint64_t verify_timeout_ns;  /* live verification of a missing binding, default 2 s */
 	struct gw_flow_timeouts timeouts;
 	uint32_t ring_size;          /* record ring per worker, default 16384 */
 	char eve_path[256];          /* default "/var/log/egressgw/eve.json" */

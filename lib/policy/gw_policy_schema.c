@@ -724,6 +724,22 @@ static const struct pol_kw kw_reassembly[] = {
 	{.key = NULL},
 };
 
+static const struct pol_kw kw_name_bindings[] = {
+	{.key = "capacity", .type = KW_UINT, .size = 4, .def = "65536",
+	 .min = 16, .max = 1048576, .scale = 1,
+	 .off = offsetof(struct gw_gateway_cfg, bind_capacity)},
+	{.key = "addresses_per_name", .type = KW_UINT, .size = 2, .def = "16",
+	 .min = 1, .max = 64, .scale = 1,
+	 .off = offsetof(struct gw_gateway_cfg, bind_addrs_per_name)},
+	{.key = "grace_s", .type = KW_UINT, .size = 4, .def = "60",
+	 .min = 0, .max = 86400, .scale = 1,
+	 .off = offsetof(struct gw_gateway_cfg, bind_grace_s)},
+	{.key = "verify_timeout_ms", .type = KW_UINT, .size = 8, .def = "2000",
+	 .min = 100, .max = 30000, .scale = NS_PER_MS,
+	 .off = offsetof(struct gw_gateway_cfg, verify_timeout_ns)},
+	{.key = NULL},
+};
+
 /*
  * The gateway section sizes tables, rings and timers that exist for the
  * life of the process: a reload validates it but does not apply it.
@@ -736,6 +752,8 @@ const struct pol_kw pol_kw_gateway[] = {
 	 .min = 16, .max = 1048576, .scale = 1,
 	 .off = offsetof(struct gw_gateway_cfg, pending_capacity)},
 	{.key = "reassembly", .type = KW_MAP, .off = 0, .sub = kw_reassembly},
+	{.key = "name_bindings", .type = KW_MAP, .off = 0,
+	 .sub = kw_name_bindings},
 	{.key = "timeouts", .type = KW_MAP,
 	 .off = offsetof(struct gw_gateway_cfg, timeouts), .sub = kw_timeouts},
 	{.key = "ring_size", .type = KW_UINT, .flags = KW_POW2, .size = 4,
