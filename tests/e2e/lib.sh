@@ -597,3 +597,61 @@ egw_gw_stop()
 {
 	egw_stop_pid "$EGW_GW_PID" TERM 15
 }
+
+# ---- DNS -----------------------------------------------------------------
+
+# egw_s_addr_add ADDR...: more IPv4 addresses (/24) on the server side.
+egw_s_addr_add()
+{
+	local a
+	for a in "$@"; do
+		ip -n "$NS_S" addr add "$a/24" dev s0
+	done
+}
+
+# egw_dnsmasq_start NAME ADDR [NAME=IP...]: dnsmasq in the server ns answering
+# on ADDR:53 (UDP and TCP, ADDR must be on s0) from the given records only
+# (TTL 300), NXDOMAIN for any other name under .test, no upstream, queries
+# logged to $EGW_TMP/NAME.log.
+egw_dnsmasq_start()
+{
+	local name=$1 addr=$2 rec args
+	shift 2
+	args=(dnsmasq --keep-in-foreground --conf-file=/dev/null --no-resolv
+		--no-hosts --no-poll --user=root --pid-file=
+		--listen-address="$addr" --bind-interfaces --port=53
+		--local=/test/ --local-ttl=300 --log-queries --log-facility=-)
+	for rec in "$@"; do
+		args+=(--host-record="${rec%%=*},${rec#*=}")
+	done
+	egw_bg "$name" "$NS_S" "${args[@]}"
+	_egw_wait_listen "$NS_S" "$addr:53" 10 ||
+		egw_die "dnsmasq $name did not listen on $addr: $(tail -n 5 "$EGW_TMP/$name.log")"
+}
+
+# egw_mgmt_route ADDR...: a management link from the root ns (where the
+# gateway's control plane runs) to the server ns, with host routes to ADDR
+# through it, so that the control plane can reach e.g. the resolvers of
+# dns.allow the way a real gateway reaches them over its management
+# interface (the data-path veths carry no addresses). Root side
+# 10.98.0.1/30 on $EGW_P-mr, server side 10.98.0.2/30 on mgmt0. The address
+# and the routes live in the root ns, shared by every testbed: a second run
+# that wants them while another holds them stops here instead of stealing
+# them.
+egw_mgmt_route()
+{
+	local a other
+	if ! ip link show "$EGW_P-mr" >/dev/null 2>&1; then
+		other=$(ip -o -4 addr show to 10.98.0.1/32 | awk '{print $2}')
+		[ -z "$other" ] ||
+			egw_die "10.98.0.1 is already on $other (another testbed's management link)"
+		_egw_veth "$EGW_P-mr" - mgmt0 "$NS_S"
+		ip addr add 10.98.0.1/30 dev "$EGW_P-mr"
+		ip -n "$NS_S" addr add 10.98.0.2/30 dev mgmt0
+	fi
+	for a in "$@"; do
+		other=$(ip -4 route show exact "$a/32" | grep -v " dev $EGW_P-mr\b" || true)
+		[ -z "$other" ] || egw_die "a route to $a exists already: $other"
+		ip route replace "$a/32" via 10.98.0.2 dev "$EGW_P-mr"
+	done
+}

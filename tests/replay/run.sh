@@ -10,7 +10,8 @@
 # expected.tsv and tshark (check.py); replays the 802.1Q-tagged captures
 # again with --vlan-strip and compares (edge/vlanstrip.py); then runs the
 # edge-case stage (edge/run.sh: full flow table, reassembly timer, held
-# retransmissions, port reuse, ICMP, malformed frames, HTTP methods).
+# retransmissions, port reuse, ICMP, malformed frames, HTTP methods) and
+# the DNS stage (dns/run.sh: resolvers, DoT/DoQ/DoH, name bindings).
 # One line per check (ok / FAIL / SKIP), then "N passed, M failed"; exit 1
 # on any failure.
 #
@@ -125,6 +126,13 @@ grep -v '^[0-9]* passed, [0-9]* failed$' "$WORK/edge.out" || true
 PASS=$((PASS + $(grep -c '^ok ' "$WORK/edge.out" || true)))
 FAIL=$((FAIL + $(grep -c '^FAIL ' "$WORK/edge.out" || true)))
 grep -q '^[0-9]* passed, [0-9]* failed$' "$WORK/edge.out" || fail "edge/run.sh ran to completion"
+
+# 6. DNS egress control and name bindings (crafted, own policy): dns/run.sh.
+bash "$HERE/dns/run.sh" "$BUILD_DIR" >"$WORK/dns.out" 2>&1 || true
+grep -v '^[0-9]* passed, [0-9]* failed$' "$WORK/dns.out" || true
+PASS=$((PASS + $(grep -c '^ok ' "$WORK/dns.out" || true)))
+FAIL=$((FAIL + $(grep -c '^FAIL ' "$WORK/dns.out" || true)))
+grep -q '^[0-9]* passed, [0-9]* failed$' "$WORK/dns.out" || fail "dns/run.sh ran to completion"
 
 printf '%d passed, %d failed\n' "$PASS" "$FAIL"
 [ "$FAIL" -eq 0 ]
