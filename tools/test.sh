@@ -107,6 +107,7 @@ if want inline; then
 	step inline bash tests/e2e/inline.sh "$top/build"
 	step inline-vlan bash tests/e2e/vlan.sh "$top/build"
 	step inline-workers bash tests/e2e/workers.sh "$top/build"
+	step inline-dns bash tests/e2e/dns.sh "$top/build"
 	step inline-dns-verify bash tests/e2e/dns-verify.sh "$top/build"
 fi
 

@@ -34,6 +34,7 @@ struct gw_name_info {
 	size_t alpn_len;
 	uint8_t bind_state;     /* enum gw_bind_state */
 	const char *bound_name; /* NEED_BINDING: the role name bound to dst */
+	int32_t bound_index;    /* ... its index in the role's allow_fqdns */
 };
 
 /* While a flow is pending, flow->app holds what the port expects (enum gw_need). */
@@ -368,7 +369,7 @@ bind_hold(struct gw_worker *w, struct gw_flow *f, const char *name,
 /* ---- classification of a pending TCP flow ---- */
 
 static bool verify_ask(struct gw_worker *w, struct gw_flow *f,
-		       const char *name);
+		       const char *name, uint8_t app);
 static uint8_t verify_state(struct gw_worker *w, const struct gw_flow *f);
 
 static void
@@ -400,7 +401,7 @@ decide_name(struct gw_worker *w, struct gw_flow *f, enum gw_app app,
 		} else {
 			ni->bind_state = GW_BIND_STATE_MISMATCH;
 			if (d.bind == GW_BIND_STRICT) {
-				if (n > 0 && verify_ask(w, f, norm))
+				if (n > 0 && verify_ask(w, f, norm, ni->app))
 					return; /* held until the answer */
 				flow_deny(w, f,
 					  verify_state(w, f) == GW_VERIFY_ASKED ?
@@ -443,7 +444,8 @@ verify_state(struct gw_worker *w, const struct gw_flow *f)
  * Returns true when the flow now waits.
  */
 static bool
-verify_ask(struct gw_worker *w, struct gw_flow *f, const char *name)
+verify_ask(struct gw_worker *w, struct gw_flow *f, const char *name,
+	   uint8_t app)
 {
 	struct gw_pending_ref *p;
 	struct gw_record r;
@@ -467,6 +469,7 @@ verify_ask(struct gw_worker *w, struct gw_flow *f, const char *name)
 	}
 	w->st.verify_asked++;
 	p->verify = GW_VERIFY_ASKED;
+	p->vapp = app;
 	memcpy(p->vname, name, r.name_len);
 	p->vname[r.name_len] = '\0';
 	p->deadline_ns = w->now_ns + w->verify_timeout_ns;
@@ -692,6 +695,8 @@ flow_create(struct gw_worker *w, const struct gw_flow_key *key, uint32_t hash,
 	f->verdict = GW_VERDICT_PENDING;
 	f->ext = NULL;
 	f->bind_ref = 0;
+	f->dns_qhash[0] = 0;
+	f->dns_qhash[1] = 0;
 	RTE_SET_USED(m);
 	w->st.flows_created++;
 	return f;
@@ -720,11 +725,45 @@ bound_role_name(struct gw_worker *w, const struct gw_role *role,
 		    GW_DNS_BIND_BOUND) {
 			ni->bind_state = GW_BIND_STATE_BOUND;
 			ni->bound_name = n;
+			ni->bound_index = (int32_t)i;
 			ni->name = (const uint8_t *)n;
 			ni->name_len = strlen(n);
 			return;
 		}
 	}
+}
+
+/* FNV-1a of the question (name, type): an answer must repeat its query's. */
+static uint32_t
+dns_query_hash(const struct gw_dns_msg *m)
+{
+	uint32_t h = 2166136261u;
+	uint16_t i;
+
+	for (i = 0; i < m->qname.len; i++)
+		h = (h ^ (uint8_t)m->qname.text[i]) * 16777619u;
+	h = (h ^ (m->qtype & 0xff)) * 16777619u;
+	return (h ^ (m->qtype >> 8)) * 16777619u;
+}
+
+/*
+ * An answer teaches a binding only when it answers a query the client sent
+ * on this flow (same id and question): a forged or unsolicited answer, or
+ * one for another name, is logged but not learned.
+ */
+static bool
+dns_answer_expected(struct gw_flow *f, uint16_t id, uint32_t qhash)
+{
+	unsigned int i;
+
+	for (i = 0; i < 2; i++) {
+		if (f->dns_qhash[i] != 0 && f->dns_qid[i] == id &&
+		    f->dns_qhash[i] == qhash) {
+			f->dns_qhash[i] = 0; /* one answer per query */
+			return true;
+		}
+	}
+	return false;
 }
 
 /*
@@ -744,6 +783,7 @@ dns_inspect(struct gw_worker *w, struct gw_flow *f, enum gw_flow_dir dir,
 	size_t len = meta->payload_len;
 	struct gw_record r;
 	bool from_resolver = (f->rule >> 24) == GW_RULE_DNS;
+	uint32_t qhash;
 	unsigned int i;
 
 	if (len == 0)
@@ -794,8 +834,20 @@ dns_inspect(struct gw_worker *w, struct gw_flow *f, enum gw_flow_dir dir,
 	r.dns_qtype = msg->qtype;
 	r.name_len = (uint8_t)RTE_MIN(msg->qname.len, (uint16_t)255);
 	memcpy(r.name, msg->qname.text, r.name_len);
+	qhash = dns_query_hash(msg);
+	if (!msg->hdr.qr && dir == GW_DIR_TO_SERVER) {
+		/* Remember the last two queries (A and AAAA often go together):
+		 * only their answers may teach bindings. */
+		if (f->dns_qid[0] != msg->hdr.id) {
+			f->dns_qid[1] = f->dns_qid[0];
+			f->dns_qhash[1] = f->dns_qhash[0];
+		}
+		f->dns_qid[0] = msg->hdr.id;
+		f->dns_qhash[0] = qhash;
+	}
 	if (msg->hdr.qr && dir == GW_DIR_TO_CLIENT &&
 	    msg->hdr.rcode == GW_DNS_RCODE_NOERROR &&
+	    dns_answer_expected(f, msg->hdr.id, qhash) &&
 	    gw_dns_chain_addrs(msg, chain) > 0) {
 		r.dns_ttl = chain->ttl;
 		r.dns_n_addrs = (uint8_t)RTE_MIN(chain->n_addrs,
@@ -906,8 +958,12 @@ new_flow(struct gw_worker *w, struct rte_mbuf *m, const struct gw_pkt_meta *meta
 
 		memset(&ni, 0, sizeof(ni));
 		bound_role_name(w, role, &meta->dst, &ni);
-		if (ni.bound_name != NULL)
+		if (ni.bound_name != NULL) {
 			bind_hold(w, f, ni.bound_name, &meta->dst);
+			/* The bound name's entry is the rule that allows it. */
+			d.rule_kind = GW_RULE_FQDN;
+			d.rule_index = ni.bound_index;
+		}
 		if (ni.bind_state == GW_BIND_STATE_BOUND ||
 		    d.bind == GW_BIND_LOG) {
 			flow_allow(w, f, &d, &ni);
@@ -1090,6 +1146,23 @@ gw_worker_process(struct gw_worker *w, uint16_t port_in, struct rte_mbuf **pkts,
 
 /* ---- commands from the control plane ---- */
 
+/* No answer for the name: the deny still says which name it was. */
+static void
+verify_deny(struct gw_worker *w, struct gw_pending_ref *p)
+{
+	struct gw_name_info ni;
+	char name[GW_REC_NAME_MAX];
+
+	memset(&ni, 0, sizeof(ni));
+	/* p is freed by the deny: copy what the record needs. */
+	memcpy(name, p->vname, sizeof(name));
+	ni.app = p->vapp;
+	ni.name = (const uint8_t *)name;
+	ni.name_len = strnlen(name, sizeof(name) - 1);
+	ni.bind_state = GW_BIND_STATE_MISMATCH;
+	flow_deny(w, p->flow, GW_REASON_DNS_VERIFY_TIMEOUT, NULL, &ni, NULL);
+}
+
 /* Flows waiting for this name are classified again: now the check is final. */
 static void
 verify_resume(struct gw_worker *w, const char *name, bool failed)
@@ -1106,8 +1179,7 @@ verify_resume(struct gw_worker *w, const char *name, bool failed)
 		}
 		if (failed) {
 			/* flow_deny swaps the last entry into slot i. */
-			flow_deny(w, f, GW_REASON_DNS_VERIFY_TIMEOUT, NULL, NULL,
-				  NULL);
+			verify_deny(w, p);
 			continue;
 		}
 		p->verify = GW_VERIFY_DONE;
@@ -1166,11 +1238,11 @@ gw_worker_timers(struct gw_worker *w, uint64_t now_ns, unsigned int budget)
 
 		if (now_ns >= w->pending[i].deadline_ns) {
 			/* flow_deny swaps the last entry into slot i. */
-			flow_deny(w, f,
-				  w->pending[i].verify == GW_VERIFY_ASKED ?
-					  GW_REASON_DNS_VERIFY_TIMEOUT :
-					  GW_REASON_REASSEMBLY_LIMIT,
-				  NULL, NULL, NULL);
+			if (w->pending[i].verify == GW_VERIFY_ASKED)
+				verify_deny(w, &w->pending[i]);
+			else
+				flow_deny(w, f, GW_REASON_REASSEMBLY_LIMIT,
+					  NULL, NULL, NULL);
 			continue;
 		}
 		i++;

@@ -74,6 +74,7 @@ struct gw_pending_ref {
 	struct gw_flow *flow;
 	uint64_t deadline_ns;
 	uint8_t verify;         /* enum gw_verify_state */
+	uint8_t vapp;           /* enum gw_app of the name being verified */
 	char vname[GW_REC_NAME_MAX]; /* normalised name being verified */
 };
 

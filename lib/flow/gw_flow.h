@@ -82,6 +82,8 @@ struct gw_flow {
 	uint32_t server_isn;
 	struct gw_flow_ext *ext;  /* non-NULL while pending with held state */
 	uint32_t bind_ref;        /* DNS binding reference handle + 1 (0: none), owner's */
+	uint16_t dns_qid[2];      /* DNS flows: ids of the last two queries */
+	uint32_t dns_qhash[2];    /* ... and a hash of their (qname, qtype) */
 	uint32_t slot;            /* internal: index in the table's array */
 	uint32_t timer_next;      /* internal: key hash while in use, free-list link when free */
 };
