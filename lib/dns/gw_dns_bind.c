@@ -575,24 +575,15 @@ gw_dns_bind_ref(struct gw_dns_bind *t, const char *name,
 	return GW_OK;
 }
 
-int
-gw_dns_bind_unref(struct gw_dns_bind *t, const char *name,
-		  const struct gw_addr *addr)
+/* Drops one reference of address slot k of name idx. */
+static int
+unref_slot(struct gw_dns_bind *t, uint32_t idx, uint32_t k)
 {
-	struct bind_name *e;
-	struct bind_addr *s;
-	uint32_t idx;
-	int k;
+	struct bind_addr *s = slots_of(t, idx);
+	struct bind_name *e = &t->names[idx];
 
-	if (addr == NULL || lookup(t, name, &idx) < 0)
-		return GW_EINVAL;
-	if (idx == NIL)
+	if (s[k].refs == 0)
 		return GW_ENOENT;
-	k = addr_find(t, idx, addr);
-	s = slots_of(t, idx);
-	if (k < 0 || s[k].refs == 0)
-		return GW_ENOENT;
-	e = &t->names[idx];
 	s[k].refs--;
 	e->refs--;
 	if (e->refs == 0) {
@@ -601,6 +592,23 @@ gw_dns_bind_unref(struct gw_dns_bind *t, const char *name,
 		t->st.names_referenced--;
 	}
 	return GW_OK;
+}
+
+int
+gw_dns_bind_unref(struct gw_dns_bind *t, const char *name,
+		  const struct gw_addr *addr)
+{
+	uint32_t idx;
+	int k;
+
+	if (addr == NULL || lookup(t, name, &idx) < 0)
+		return GW_EINVAL;
+	if (idx == NIL)
+		return GW_ENOENT;
+	k = addr_find(t, idx, addr);
+	if (k < 0)
+		return GW_ENOENT;
+	return unref_slot(t, idx, (uint32_t)k);
 }
 
 int
@@ -628,26 +636,13 @@ gw_dns_bind_ref_handle(struct gw_dns_bind *t, const char *name,
 int
 gw_dns_bind_unref_handle(struct gw_dns_bind *t, uint32_t handle)
 {
-	struct bind_name *e;
-	struct bind_addr *s;
 	uint32_t idx, k;
 
 	if (t == NULL || handle / t->conf.addrs_per_name >= t->conf.capacity)
 		return GW_EINVAL;
 	idx = handle / t->conf.addrs_per_name;
 	k = handle % t->conf.addrs_per_name;
-	s = slots_of(t, idx);
-	if (s[k].refs == 0)
-		return GW_ENOENT;
-	e = &t->names[idx];
-	s[k].refs--;
-	e->refs--;
-	if (e->refs == 0) {
-		list_unlink(t, &t->refd, idx);
-		list_push_head(t, &t->lru, idx);
-		t->st.names_referenced--;
-	}
-	return GW_OK;
+	return unref_slot(t, idx, k);
 }
 
 size_t
