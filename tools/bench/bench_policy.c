@@ -64,6 +64,9 @@ bench_policy_yaml(const struct gen_cfg *cfg, const struct bench_policy_opts *o,
 		  "# is entries 0..%u of the generator's name space (seed %llu).\n"
 		  "egress_policy:\n"
 		  "  default: deny\n"
+		  "  dns:\n"
+		  "    allow: [\"198.18.255.53\"]\n"
+		  "    block_encrypted: [DoH, DoT]\n"
 		  "  roles:\n"
 		  "    bench:\n",
 		  cfg->n_names > 0 ? cfg->n_names - 1 : 0,
@@ -72,7 +75,6 @@ bench_policy_yaml(const struct gen_cfg *cfg, const struct bench_policy_opts *o,
 		sb_printf(&b, "      vlans: [%u]\n", cfg->vlan);
 	else
 		sb_printf(&b, "      vlans: [untagged]\n");
-	sb_printf(&b, "      allow_cidrs: [\"198.18.255.53/32\"]\n");
 	if (cfg->n_names > 0) {
 		sb_printf(&b, "      allow_fqdns:\n");
 		for (j = 0; j < cfg->n_names; j++) {

@@ -10,8 +10,10 @@
 /*
  * The benchmark policy: one role ("bench") for the generator's VLAN (or
  * untagged) whose allowlist is entries 0..n_names-1 of the generator's name
- * space, the DNS resolver by CIDR, and three C2 signatures so that every
- * name also goes through the C2 scan, as in production.
+ * space, the generator's resolver as the only DNS server (its answers bind
+ * names to addresses; name_binding stays strict, the default), DoH/DoT
+ * blocked, and three C2 signatures so that every name also goes through the
+ * C2 scan, as in production.
  */
 struct bench_policy_opts {
 	uint32_t flow_capacity;     /* 0: loader default */

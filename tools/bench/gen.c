@@ -88,20 +88,38 @@ rng_next(uint64_t *s)
 	return *s;
 }
 
+/*
+ * Random-looking bytes (key shares, ciphertext): a window of a fixed
+ * 16 KiB table at a random offset. Per-byte randomness buys nothing here,
+ * and filling ~6 KB per connection with a hash would cost the in-process
+ * benchmark more wall time than the gateway spends on the connection.
+ */
+#define NOISE_SIZE 16384
+static uint8_t noise[NOISE_SIZE];
+static bool noise_ready;
+
 static void
 rng_fill(uint64_t *s, uint8_t *p, size_t n)
 {
-	while (n >= 8) {
-		uint64_t v = rng_next(s);
+	size_t off;
 
-		memcpy(p, &v, 8);
-		p += 8;
-		n -= 8;
+	if (!noise_ready) {
+		uint64_t x = 0x6e6f697365;
+		size_t i;
+
+		for (i = 0; i < NOISE_SIZE; i += 8) {
+			x = gen_mix64(x);
+			memcpy(noise + i, &x, 8);
+		}
+		noise_ready = true;
 	}
-	if (n > 0) {
-		uint64_t v = rng_next(s);
+	while (n > 0) {
+		size_t k = n < NOISE_SIZE / 2 ? n : NOISE_SIZE / 2;
 
-		memcpy(p, &v, n);
+		off = (size_t)(rng_next(s) % (NOISE_SIZE - k + 1));
+		memcpy(p, noise + off, k);
+		p += k;
+		n -= k;
 	}
 }
 
@@ -152,6 +170,7 @@ gen_cfg_default(struct gen_cfg *cfg)
 	cfg->data_segs = 2;
 	cfg->bulk_pkts = 100;
 	cfg->seed = 1;
+	cfg->dns_lookup = true;
 }
 
 const char *
@@ -279,25 +298,34 @@ flow_hash(const struct gen_cfg *cfg, uint64_t idx)
 	return gen_mix64(idx * UINT64_C(0x2545f4914f6cdd1d) ^ cfg->seed);
 }
 
-int
-gen_flow_name(const struct gen_cfg *cfg, uint64_t idx, char *out, size_t size,
-	      bool *allowed)
+/* The name-space entry flow idx draws its name from. */
+static uint64_t
+flow_entry(const struct gen_cfg *cfg, uint64_t idx, bool *allowed,
+	   uint64_t *salt)
 {
 	uint64_t h = flow_hash(cfg, idx);
 	uint64_t h2 = gen_mix64(h);
 	bool allow;
-	uint64_t j;
 
 	allow = cfg->n_names > 0 &&
 		(cfg->profile == GEN_PROF_BULK ||
 		 unit_interval(h) < cfg->allow_ratio);
-	if (allow)
-		j = h2 % cfg->n_names;
-	else
-		j = (uint64_t)cfg->n_names + h2 % 0x7fffffffu;
 	if (allowed != NULL)
 		*allowed = allow;
-	return gen_name_for_entry(cfg, j, h2 >> 24, out, size);
+	if (salt != NULL)
+		*salt = h2 >> 24;
+	if (allow)
+		return h2 % cfg->n_names;
+	return (uint64_t)cfg->n_names + h2 % 0x7fffffffu;
+}
+
+int
+gen_flow_name(const struct gen_cfg *cfg, uint64_t idx, char *out, size_t size,
+	      bool *allowed)
+{
+	uint64_t salt, j = flow_entry(cfg, idx, allowed, &salt);
+
+	return gen_name_for_entry(cfg, j, salt, out, size);
 }
 
 enum gen_profile
@@ -319,11 +347,13 @@ void
 gen_flow_tuple(const struct gen_cfg *cfg, uint64_t idx, struct gen_tuple *t)
 {
 	enum gen_profile kind = gen_flow_kind(cfg, idx);
-	uint32_t servers = cfg->servers > 0 ? cfg->servers : 1;
+
+	uint64_t j = flow_entry(cfg, idx, NULL, NULL);
 
 	t->client = GEN_CLIENT_NET + 1 + (uint32_t)(idx % CLIENT_SPACE);
 	t->cport = (uint16_t)(GEN_CLIENT_PORT + idx / CLIENT_SPACE);
-	t->server = GEN_SERVER_NET + 1 + (uint32_t)(idx % servers);
+	/* Every flow to a name goes to the address DNS gives for it. */
+	t->server = gen_entry_server(cfg, j);
 	t->proto = GW_PROTO_TCP;
 	switch (kind) {
 	case GEN_PROF_HTTP:
@@ -338,6 +368,15 @@ gen_flow_tuple(const struct gen_cfg *cfg, uint64_t idx, struct gen_tuple *t)
 		t->sport = 443;
 		break;
 	}
+}
+
+uint32_t
+gen_entry_server(const struct gen_cfg *cfg, uint64_t j)
+{
+	uint32_t servers = cfg->servers > 0 ? cfg->servers : 1;
+
+	return GEN_SERVER_NET + 1 +
+	       (uint32_t)(gen_mix64(j ^ cfg->seed ^ 0x5e7) % servers);
 }
 
 /* ---- frames ---- */
@@ -831,12 +870,14 @@ http_response(uint8_t *out, size_t size, uint32_t body, uint64_t *rng)
 			 "HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\n"
 			 "Content-Length: %u\r\nCache-Control: no-store\r\n\r\n",
 			 body);
-	uint32_t i;
+	static const char text[] = "egressgw-bench response body: the quick brown "
+				   "fox jumps over the lazy dog 0123456789\n";
+	uint32_t i, start = (uint32_t)(rng_next(rng) % (sizeof(text) - 1));
 
 	if (n <= 0 || (size_t)n + body > size)
 		return 0;
 	for (i = 0; i < body; i++)
-		out[n + i] = (uint8_t)('a' + rng_next(rng) % 26);
+		out[n + i] = (uint8_t)text[(start + i) % (sizeof(text) - 1)];
 	return (uint32_t)n + body;
 }
 
@@ -892,7 +933,9 @@ dns_message(uint8_t *out, uint16_t id, const char *name, bool answer,
 /* ---- connections ---- */
 
 enum conn_step {
-	ST_SYN = 0,
+	ST_LOOKUP_Q = 0, /* DNS query for the name, before the connection */
+	ST_LOOKUP_A,     /* the resolver's answer: the server's address */
+	ST_SYN,
 	ST_SYNACK,
 	ST_ACK,
 	ST_HELLO,        /* ClientHello / HTTP request (client message) */
@@ -928,7 +971,10 @@ gen_conn_init(struct gen_conn *c, const struct gen_cfg *cfg, uint64_t idx)
 	c->pq = unit_interval(gen_mix64(h)) < cfg->pq_ratio;
 	n = gen_flow_name(cfg, idx, c->name, sizeof(c->name), &c->allowed);
 	c->name_len = n > 0 ? (uint8_t)n : 0;
-	c->step = c->kind == GEN_PROF_DNS ? ST_DNS_Q : ST_SYN;
+	if (c->kind == GEN_PROF_DNS)
+		c->step = ST_DNS_Q;
+	else
+		c->step = cfg->dns_lookup && c->name_len > 0 ? ST_LOOKUP_Q : ST_SYN;
 }
 
 /* Loads the message of the current step into c->msg. */
@@ -1054,8 +1100,29 @@ gen_conn_next(struct gen_conn *c, uint8_t *buf, enum gen_dir *dir)
 	uint32_t len;
 
 	c->data_frame = false;
+	c->dns_frame = false;
 	for (;;) {
 		switch (c->step) {
+		case ST_LOOKUP_Q:
+		case ST_LOOKUP_A: {
+			/* The client's resolver exchange, its own UDP flow. */
+			struct gen_tuple lt = {
+				.client = c->t.client, .server = GEN_RESOLVER,
+				.cport = c->t.cport, .sport = 53,
+				.proto = GW_PROTO_UDP,
+			};
+			bool answer = c->step == ST_LOOKUP_A;
+			uint32_t n = dns_message(c->msg, (uint16_t)(c->rng >> 16),
+						 c->name, answer, c->t.server);
+
+			*dir = answer ? GEN_DIR_S2C : GEN_DIR_C2S;
+			len = udp_frame(cfg, &lt, *dir,
+					answer ? c->s_ip_id++ : c->c_ip_id++,
+					c->msg, n, buf);
+			c->step = answer ? ST_SYN : ST_LOOKUP_A;
+			c->dns_frame = true;
+			return len;
+		}
 		case ST_SYN:
 			*dir = GEN_DIR_C2S;
 			len = gen_tcp_frame(cfg, &c->t, *dir, GW_TCP_SYN,
@@ -1184,4 +1251,27 @@ gen_conn_next(struct gen_conn *c, uint8_t *buf, enum gen_dir *dir)
 			return 0;
 		}
 	}
+}
+
+uint32_t
+gen_lookup_frame(const struct gen_cfg *cfg, uint64_t j, uint64_t client_idx,
+		 bool answer, uint8_t *buf)
+{
+	struct gen_tuple lt = {
+		.client = GEN_CLIENT_NET + 1 + (uint32_t)(client_idx % CLIENT_SPACE),
+		.server = GEN_RESOLVER,
+		.cport = (uint16_t)(GEN_CLIENT_PORT + client_idx / CLIENT_SPACE),
+		.sport = 53,
+		.proto = GW_PROTO_UDP,
+	};
+	uint8_t msg[GEN_NAME_MAX + 64];
+	char name[GEN_NAME_MAX];
+	uint32_t n;
+
+	if (gen_name_for_entry(cfg, j, 0, name, sizeof(name)) < 0)
+		return 0;
+	n = dns_message(msg, (uint16_t)gen_mix64(j), name, answer,
+			gen_entry_server(cfg, j));
+	return udp_frame(cfg, &lt, answer ? GEN_DIR_S2C : GEN_DIR_C2S,
+			 (uint16_t)j, msg, n, buf);
 }

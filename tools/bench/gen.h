@@ -20,8 +20,13 @@
  *
  * Tuples (documented for the pktgen-dpdk lab scripts, which must match):
  *   client  10.0.0.1 + (idx mod 16777214), port 40000 + idx / 16777214
- *   server  198.18.0.1 + (idx mod servers), port 443 (TLS, bulk), 80 (HTTP)
+ *   server  198.18.0.1 + (hash of the name's entry mod servers), port 443
+ *           (TLS, bulk), 80 (HTTP): one name, one address, as DNS says
  *   DNS     to the resolver 198.18.255.53:53
+ * With dns_lookup (the default) every TCP conversation starts with the
+ * client's DNS query for its name and the resolver's answer (the server's
+ * address): egressgw's name binding (strict by default) only allows a name
+ * at an address DNS gave for it.
  * Frame sizes are wire sizes with the 4-byte FCS, as in RFC 2544: a "64 B"
  * frame is 60 bytes in a buffer (+4 per VLAN tag).
  */
@@ -73,6 +78,7 @@ struct gen_cfg {
 	uint32_t data_segs;      /* request/response exchanges per TLS/HTTP flow */
 	uint64_t bulk_pkts;      /* data frames per bulk flow, 0: unbounded */
 	uint64_t seed;
+	bool dns_lookup;         /* TCP conversations start with a DNS lookup */
 };
 
 void gen_cfg_default(struct gen_cfg *cfg);
@@ -111,6 +117,19 @@ struct gen_tuple {
 void gen_flow_tuple(const struct gen_cfg *cfg, uint64_t idx,
 		    struct gen_tuple *t);
 
+/* The server address of every flow to entry j's name (host order). */
+uint32_t gen_entry_server(const struct gen_cfg *cfg, uint64_t j);
+
+/*
+ * A DNS query (answer == false, client -> resolver) or its answer (the
+ * address of gen_entry_server) for entry j's name, from the client of flow
+ * client_idx. Benchmarks that keep dns_lookup off send these first, once
+ * per name, so that the gateway has learnt the bindings; returns the frame
+ * length.
+ */
+uint32_t gen_lookup_frame(const struct gen_cfg *cfg, uint64_t j,
+			  uint64_t client_idx, bool answer, uint8_t *buf);
+
 /* Payload bytes of data frame number n of a bulk flow (size profile). */
 uint32_t gen_data_payload_len(const struct gen_cfg *cfg, uint64_t n);
 
@@ -141,6 +160,7 @@ struct gen_conn {
 	bool pq;
 	bool established;        /* handshake and name exchange done (bulk data phase) */
 	bool data_frame;         /* the last frame was a bulk data frame */
+	bool dns_frame;          /* the last frame was the DNS lookup before it */
 	uint16_t step;           /* internal: position in the conversation */
 	uint32_t sub;            /* internal: counter within the step */
 	uint32_t cseq;           /* next sequence number of the client */

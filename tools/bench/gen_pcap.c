@@ -180,6 +180,9 @@ gen_split(const struct gen_cfg *cfg, const char *dir)
 					}
 				}
 				out_write(o, frame, len, ts);
+				/* The lab loops the data: the flow must stay open. */
+				if (c.data_n >= cfg->bulk_pkts)
+					break;
 				continue;
 			}
 			if (phase >= GEN_PHASES_MAX) {
