@@ -117,6 +117,15 @@ gw_events_record(struct gw_events *ev, const struct gw_record *r)
 	struct gw_eve_name name;
 
 	ev->st.records++;
+	if (ev->f == NULL) {
+		/* No sink (replay without --eve): count, build no JSON. */
+		if (r->type == GW_REC_VERDICT || r->type == GW_REC_END)
+			ev->st.events++;
+		if (r->type == GW_REC_VERDICT && r->verdict == GW_VERDICT_DENY &&
+		    r->reason == GW_REASON_C2_SIGNATURE)
+			ev->st.alerts++;
+		return;
+	}
 	switch (r->type) {
 	case GW_REC_START:
 		/* Starts feed metrics (later); the verdict event tells the story. */

@@ -1028,27 +1028,56 @@ flow_recycle(struct gw_worker *w, struct gw_flow *f)
 	gw_flow_remove(w->flows, f);
 }
 
-static inline void
-process_one(struct gw_worker *w, uint16_t port_in, struct rte_mbuf *m)
-{
+/* What stage 1 of a burst learnt about one packet. */
+struct pre_pkt {
 	struct gw_pkt_meta meta;
 	struct gw_flow_key key;
-	struct gw_flow *f;
-	enum gw_flow_dir dir;
-	bool stripped = (m->ol_flags & RTE_MBUF_F_RX_VLAN_STRIPPED) != 0;
-	bool src_is_1;
 	uint32_t hash;
 	int st;
+	bool keyed;     /* key and hash are set: the packet needs a lookup */
+	bool src_is_1;
+};
 
-	st = gw_pkt_parse(rte_pktmbuf_mtod(m, const uint8_t *),
-			  rte_pktmbuf_data_len(m), stripped, m->vlan_tci, &meta);
+/* Stage 1: parse, key, hash, prefetch the index bucket. */
+static inline void
+prepare_one(struct gw_worker *w, struct rte_mbuf *m, struct pre_pkt *p)
+{
+	bool stripped = (m->ol_flags & RTE_MBUF_F_RX_VLAN_STRIPPED) != 0;
+
+	p->keyed = false;
+	p->st = gw_pkt_parse(rte_pktmbuf_mtod(m, const uint8_t *),
+			     rte_pktmbuf_data_len(m), stripped, m->vlan_tci,
+			     &p->meta);
+	if (p->st != GW_PKT_OK || p->meta.kind != GW_PKT_IP ||
+	    p->meta.is_nd || is_mld(&p->meta) || p->meta.is_icmp_error ||
+	    p->meta.payload_off + p->meta.payload_len > rte_pktmbuf_data_len(m))
+		return;
+	gw_flow_key_make(&p->key, p->meta.vlan_outer, p->meta.vlan_inner,
+			 p->meta.proto, &p->meta.src, p->meta.sport,
+			 &p->meta.dst, p->meta.dport, &p->src_is_1);
+	p->hash = gw_flow_key_hash(&p->key);
+	p->keyed = true;
+	gw_flow_prefetch_bucket(w->flows, p->hash);
+}
+
+/* Stage 3: everything else, as before, on the prepared packet. */
+static inline void
+process_one(struct gw_worker *w, uint16_t port_in, struct rte_mbuf *m,
+	    struct pre_pkt *p)
+{
+	const struct gw_pkt_meta *mp = &p->meta;
+	struct gw_flow *f;
+	enum gw_flow_dir dir;
+	bool src_is_1 = p->src_is_1;
+	uint32_t hash = p->hash;
+	int st = p->st;
 	if (unlikely(st != GW_PKT_OK)) {
 		drop_pkt(w, m, st == GW_PKT_FRAGMENT ? GW_REASON_FRAGMENT
 						     : GW_REASON_MALFORMED);
 		return;
 	}
-	if (unlikely(meta.kind != GW_PKT_IP)) {
-		if (meta.kind == GW_PKT_ARP) {
+	if (unlikely(mp->kind != GW_PKT_IP)) {
+		if (mp->kind == GW_PKT_ARP) {
 			w->st.arp_passed++;
 			emit_pkt(w, other_port(port_in), m);
 		} else {
@@ -1056,31 +1085,27 @@ process_one(struct gw_worker *w, uint16_t port_in, struct rte_mbuf *m)
 		}
 		return;
 	}
-	if (unlikely(meta.is_nd || is_mld(&meta))) {
+	if (unlikely(mp->is_nd || is_mld(mp))) {
 		w->st.nd_passed++;
 		emit_pkt(w, other_port(port_in), m);
 		return;
 	}
-	if (unlikely(meta.is_icmp_error)) {
-		icmp_error(w, port_in, m, &meta);
+	if (unlikely(mp->is_icmp_error)) {
+		icmp_error(w, port_in, m, mp);
 		return;
 	}
 	/* Payload bytes beyond the first segment are not supported. */
-	if (unlikely(meta.payload_off + meta.payload_len >
+	if (unlikely(mp->payload_off + mp->payload_len >
 		     rte_pktmbuf_data_len(m))) {
 		drop_pkt(w, m, GW_REASON_MALFORMED);
 		return;
 	}
 
-	gw_flow_key_make(&key, meta.vlan_outer, meta.vlan_inner, meta.proto,
-			 &meta.src, meta.sport, &meta.dst, meta.dport,
-			 &src_is_1);
-	hash = gw_flow_key_hash(&key);
-	f = gw_flow_lookup(w->flows, &key, hash);
-	if (f != NULL && meta.proto == GW_PROTO_TCP &&
+	f = gw_flow_lookup(w->flows, &p->key, hash);
+	if (f != NULL && mp->proto == GW_PROTO_TCP &&
 	    f->tcp_state == GW_TCP_CLOSED && port_in == GW_PORT_LAN &&
-	    (meta.tcp_flags & (GW_TCP_SYN | GW_TCP_ACK)) == GW_TCP_SYN &&
-	    meta.seq != f->client_isn) {
+	    (mp->tcp_flags & (GW_TCP_SYN | GW_TCP_ACK)) == GW_TCP_SYN &&
+	    mp->seq != f->client_isn) {
 		/* A new connection reusing the tuple of a closed one. */
 		flow_recycle(w, f);
 		f = NULL;
@@ -1090,7 +1115,7 @@ process_one(struct gw_worker *w, uint16_t port_in, struct rte_mbuf *m)
 			drop_pkt(w, m, GW_REASON_WAN_INITIATED);
 			return;
 		}
-		new_flow(w, m, &meta, &key, hash, src_is_1);
+		new_flow(w, m, mp, &p->key, hash, src_is_1);
 		return;
 	}
 
@@ -1098,9 +1123,9 @@ process_one(struct gw_worker *w, uint16_t port_in, struct rte_mbuf *m)
 	f->pkts[dir]++;
 	f->bytes[dir] += rte_pktmbuf_pkt_len(m);
 	gw_flow_touch(w->flows, f, w->now_ns);
-	if (meta.proto == GW_PROTO_TCP &&
-	    !gw_flow_tcp_update(f, dir, meta.tcp_flags, meta.seq, meta.ack,
-				meta.payload_len)) {
+	if (mp->proto == GW_PROTO_TCP &&
+	    !gw_flow_tcp_update(f, dir, mp->tcp_flags, mp->seq, mp->ack,
+				mp->payload_len)) {
 		drop_pkt(w, m, GW_REASON_TCP_INVALID);
 		return;
 	}
@@ -1108,8 +1133,8 @@ process_one(struct gw_worker *w, uint16_t port_in, struct rte_mbuf *m)
 	switch (f->verdict) {
 	case GW_VERDICT_ALLOW:
 		if (unlikely(f->key.port[f->client_idx ^ 1] == GW_DNS_PORT) &&
-		    (meta.proto == GW_PROTO_UDP || meta.proto == GW_PROTO_TCP) &&
-		    !dns_inspect(w, f, dir, m, &meta)) {
+		    (mp->proto == GW_PROTO_UDP || mp->proto == GW_PROTO_TCP) &&
+		    !dns_inspect(w, f, dir, m, mp)) {
 			drop_pkt(w, m, GW_REASON_MALFORMED);
 			return;
 		}
@@ -1126,21 +1151,38 @@ process_one(struct gw_worker *w, uint16_t port_in, struct rte_mbuf *m)
 		emit_pkt(w, other_port(port_in), m);
 		return;
 	}
-	pending_client_segment(w, f, m, &meta);
+	pending_client_segment(w, f, m, mp);
 }
 
+
+/*
+ * Three stages per burst (l3fwd's shape): parse and hash every packet,
+ * prefetching its index bucket; prefetch the flow each bucket points to;
+ * then process. With a table far larger than the caches the misses of 32
+ * packets overlap instead of being paid one after the other.
+ */
 void
 gw_worker_process(struct gw_worker *w, uint16_t port_in, struct rte_mbuf **pkts,
 		  uint16_t n, uint64_t now_ns)
 {
-	uint16_t i;
+	struct pre_pkt pre[GW_BURST];
+	uint16_t i, base, k;
 
 	w->now_ns = now_ns;
 	w->st.rx_packets += n;
-	for (i = 0; i < n; i++) {
-		if (i + 1 < n)
-			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void *));
-		process_one(w, port_in, pkts[i]);
+	for (base = 0; base < n; base += k) {
+		k = (uint16_t)RTE_MIN(n - base, GW_BURST);
+		for (i = 0; i < k; i++) {
+			if (i + 1 < k)
+				rte_prefetch0(rte_pktmbuf_mtod(pkts[base + i + 1],
+							       void *));
+			prepare_one(w, pkts[base + i], &pre[i]);
+		}
+		for (i = 0; i < k; i++)
+			if (pre[i].keyed)
+				gw_flow_prefetch_entry(w->flows, pre[i].hash);
+		for (i = 0; i < k; i++)
+			process_one(w, port_in, pkts[base + i], &pre[i]);
 	}
 }
 

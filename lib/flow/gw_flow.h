@@ -103,6 +103,13 @@ struct gw_flow_table *gw_flow_table_create(uint32_t capacity,
 void gw_flow_table_free(struct gw_flow_table *t);
 void gw_flow_timeouts_default(struct gw_flow_timeouts *to);
 
+/*
+ * Prefetch hints for a burst (no effect on results): the index bucket of
+ * `hash`, then the flow its first bucket points to when the hash matches.
+ */
+void gw_flow_prefetch_bucket(const struct gw_flow_table *t, uint32_t hash);
+void gw_flow_prefetch_entry(const struct gw_flow_table *t, uint32_t hash);
+
 struct gw_flow *gw_flow_lookup(struct gw_flow_table *t,
 			       const struct gw_flow_key *key, uint32_t hash);
 /*
