@@ -6,13 +6,13 @@
 # network namespaces. Needs root (namespaces, AF_PACKET, apt-get).
 #
 #   tools/test.sh            everything
-#   tools/test.sh unit       only some stages: unit asan fuzz replay inline
+#   tools/test.sh unit       only some stages: unit asan fuzz replay inline bench
 set -uo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 stages=("$@")
-[ ${#stages[@]} -eq 0 ] && stages=(unit asan fuzz replay inline)
+[ ${#stages[@]} -eq 0 ] && stages=(unit asan fuzz replay inline bench)
 FUZZ_SECONDS=${FUZZ_SECONDS:-20}
 passed=0
 failed=0
@@ -109,6 +109,11 @@ if want inline; then
 	step inline-workers bash tests/e2e/workers.sh "$top/build"
 	step inline-dns bash tests/e2e/dns.sh "$top/build"
 	step inline-dns-verify bash tests/e2e/dns-verify.sh "$top/build"
+fi
+
+if want bench; then
+	# Smoke check of the benchmarks: every figure printed, speed never asserted.
+	step bench-quick tools/bench/run --quick --build-dir "$top/build"
 fi
 
 echo
