@@ -28,41 +28,9 @@ PY=/usr/bin/python3
 GW=${EGW_REPLAY_CMD:-$BUILD_DIR/app/egressgw/egressgw}
 POLICY="$HERE/policy.yaml"
 
-PASS=0
-FAIL=0
-ok() { PASS=$((PASS + 1)); printf 'ok %s\n' "$*"; }
-fail()
-{
-	FAIL=$((FAIL + 1))
-	printf 'FAIL %s\n' "$1"
-	shift
-	local l
-	for l in "$@"; do printf '#   %s\n' "$l"; done
-}
-
-WORK=$(mktemp -d /tmp/egw-replay.XXXXXX)
-cleanup()
-{
-	local rc=$?
-	if [ "${EGW_KEEP:-0}" = 1 ]; then
-		echo "# kept $WORK" >&2
-	else
-		rm -rf "$WORK"
-	fi
-	exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-if [ ! -x "$GW" ]; then
-	fail "egressgw binary at $GW"
-	printf '%d passed, %d failed\n' "$PASS" "$FAIL"
-	exit 1
-fi
-CAPS="$WORK/captures"
-RES="$WORK/results"
-mkdir -p "$CAPS" "$RES"
+# shellcheck source-path=SCRIPTDIR
+source "$HERE/common.sh"
+rp_setup replay
 
 # 1. Captures (EGW_CAPTURES=DIR reuses the captures of an earlier run, e.g.
 # one kept with EGW_KEEP=1, instead of recording them again).
