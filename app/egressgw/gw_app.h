@@ -15,6 +15,9 @@ int gw_app_load_policy(const char *path, struct gw_policy **out);
  * (warnings printed as well). */
 int gw_app_load_policy_ex(const char *path, struct gw_policy **out,
 			  bool resolve);
+/* Resolves a dns.allow name with the system resolver (gw_policy_load_opts). */
+int gw_app_resolve_system(const char *name, struct gw_addr *out, size_t max,
+			  void *arg);
 /* Prints diagnostics (errors and, when warnings is true, warnings). */
 void gw_app_print_diags(const struct gw_diags *d, bool warnings);
 /* EAL for an offline tool (replay, bench): no hugepages, no PCI, in memory. */

@@ -48,7 +48,12 @@ gw_cmd_check(int argc, char **argv)
 		free(buf);
 		return 1;
 	}
-	rc = gw_policy_load_file(path, &p, d);
+	{
+		/* As the daemon will: dns.allow names through the system resolver. */
+		struct gw_policy_load_opts opts = {.resolve = gw_app_resolve_system};
+
+		rc = gw_policy_load_file_opts(path, &p, d, &opts);
+	}
 	if (rc != 0) {
 		gw_app_print_diags(d, true);
 		if (d->n == 0)

@@ -46,8 +46,9 @@ gw_app_print_diags(const struct gw_diags *d, bool warnings)
  * and reload). Replay never resolves: its result must not depend on the
  * machine it runs on.
  */
-static int
-resolve_system(const char *name, struct gw_addr *out, size_t max, void *arg)
+int
+gw_app_resolve_system(const char *name, struct gw_addr *out, size_t max,
+		      void *arg)
 {
 	struct addrinfo hints, *res = NULL, *ai;
 	size_t n = 0;
@@ -78,7 +79,7 @@ resolve_system(const char *name, struct gw_addr *out, size_t max, void *arg)
 int
 gw_app_load_policy_ex(const char *path, struct gw_policy **out, bool resolve)
 {
-	struct gw_policy_load_opts opts = {.resolve = resolve_system};
+	struct gw_policy_load_opts opts = {.resolve = gw_app_resolve_system};
 	struct gw_diags *d = calloc(1, sizeof(*d));
 	int rc;
 
