@@ -94,52 +94,86 @@ other_port(uint16_t port)
 /* ---- records ---- */
 
 static void
-send_record(struct gw_worker *w, const struct gw_flow *f, uint8_t type,
-	    const struct gw_name_info *ni, uint8_t end_cause)
+record_fill(struct gw_worker *w, const struct gw_flow *f, uint8_t type,
+	    uint8_t end_cause, struct gw_record *r)
 {
-	struct gw_record r;
 	uint8_t c = f->client_idx;
 	uint8_t s = c ^ 1;
 
-	memset(&r, 0, offsetof(struct gw_record, name));
-	r.type = type;
-	r.verdict = f->verdict;
-	r.reason = f->verdict == GW_VERDICT_DENY ? f->reason : 0;
-	r.proto = f->key.proto;
-	r.af = gw_addr_is_v4(&f->key.addr[c]) ? GW_AF_INET : GW_AF_INET6;
-	r.worker = (uint8_t)w->id;
-	r.end_state = f->tcp_state;
-	r.end_cause = end_cause;
-	r.vlan_outer = f->key.vlan_outer;
-	r.vlan_inner = f->key.vlan_inner;
-	r.src = f->key.addr[c];
-	r.dst = f->key.addr[s];
-	r.sport = f->key.port[c];
-	r.dport = f->key.port[s];
-	r.flow_id = f->id;
-	r.ts_ns = w->now_ns + w->realtime_off;
-	r.start_ns = f->first_ns + w->realtime_off;
-	r.pkts_toserver = f->pkts[GW_DIR_TO_SERVER];
-	r.pkts_toclient = f->pkts[GW_DIR_TO_CLIENT];
-	r.bytes_toserver = f->bytes[GW_DIR_TO_SERVER];
-	r.bytes_toclient = f->bytes[GW_DIR_TO_CLIENT];
-	r.rule_index = -1;
+	memset(r, 0, offsetof(struct gw_record, name));
+	r->type = type;
+	r->verdict = f->verdict;
+	r->reason = f->verdict == GW_VERDICT_DENY ? f->reason : 0;
+	r->proto = f->key.proto;
+	r->af = gw_addr_is_v4(&f->key.addr[c]) ? GW_AF_INET : GW_AF_INET6;
+	r->worker = (uint8_t)w->id;
+	r->end_state = f->tcp_state;
+	r->end_cause = end_cause;
+	r->vlan_outer = f->key.vlan_outer;
+	r->vlan_inner = f->key.vlan_inner;
+	r->src = f->key.addr[c];
+	r->dst = f->key.addr[s];
+	r->sport = f->key.port[c];
+	r->dport = f->key.port[s];
+	r->flow_id = f->id;
+	r->ts_ns = w->now_ns + w->realtime_off;
+	r->start_ns = f->first_ns + w->realtime_off;
+	r->pkts_toserver = f->pkts[GW_DIR_TO_SERVER];
+	r->pkts_toclient = f->pkts[GW_DIR_TO_CLIENT];
+	r->bytes_toserver = f->bytes[GW_DIR_TO_SERVER];
+	r->bytes_toclient = f->bytes[GW_DIR_TO_CLIENT];
+	r->rule_index = -1;
 	if (f->verdict != GW_VERDICT_PENDING) {
-		r.rule_kind = (uint8_t)(f->rule >> 24);
-		r.rule_index = r.rule_kind == GW_RULE_NONE ?
+		r->rule_kind = (uint8_t)(f->rule >> 24);
+		r->rule_index = r->rule_kind == GW_RULE_NONE ?
 				       -1 : (int32_t)(f->rule & 0xffffff);
-		r.app = f->app;
+		r->app = f->app;
 	}
-	if (r.rule_kind == GW_RULE_C2 && r.rule_index >= 0 &&
-	    (size_t)r.rule_index < w->policy->n_sigs) {
-		r.sig_id = w->policy->sigs[r.rule_index].id;
-		r.severity = w->policy->sigs[r.rule_index].severity;
+	if (r->rule_kind == GW_RULE_C2 && r->rule_index >= 0 &&
+	    (size_t)r->rule_index < w->policy->n_sigs) {
+		r->sig_id = w->policy->sigs[r->rule_index].id;
+		r->severity = w->policy->sigs[r->rule_index].severity;
 	}
 	if (f->role >= 0 && (size_t)f->role < w->policy->n_roles) {
 		const char *rn = w->policy->roles[f->role].name;
 
-		memcpy(r.role, rn, RTE_MIN(strlen(rn), sizeof(r.role) - 1));
+		memcpy(r->role, rn, RTE_MIN(strlen(rn), sizeof(r->role) - 1));
 	}
+}
+
+/* Queues a record; only at shutdown may it wait for ring space. */
+static void
+record_push(struct gw_worker *w, struct gw_record *r)
+{
+	if (rte_ring_enqueue_elem(w->ring, r, sizeof(*r)) == 0) {
+		w->st.records_sent++;
+		return;
+	}
+	if (unlikely(w->draining)) {
+		/* Final records at shutdown: the control plane is draining. */
+		uint64_t deadline = rte_get_tsc_cycles() + rte_get_tsc_hz();
+
+		while (rte_get_tsc_cycles() < deadline) {
+			if (w->ring_full_hook != NULL)
+				w->ring_full_hook(w->ring_full_arg);
+			else
+				rte_pause();
+			if (rte_ring_enqueue_elem(w->ring, r, sizeof(*r)) == 0) {
+				w->st.records_sent++;
+				return;
+			}
+		}
+	}
+	w->st.ring_lost++;
+}
+
+static void
+send_record(struct gw_worker *w, const struct gw_flow *f, uint8_t type,
+	    const struct gw_name_info *ni, uint8_t end_cause)
+{
+	struct gw_record r;
+
+	record_fill(w, f, type, end_cause, &r);
 	if (ni != NULL) {
 		r.app = ni->app;
 		r.ech = ni->ech;
@@ -155,26 +189,7 @@ send_record(struct gw_worker *w, const struct gw_flow *f, uint8_t type,
 			memcpy(r.alpn, ni->alpn,
 			       RTE_MIN(ni->alpn_len, sizeof(r.alpn) - 1));
 	}
-	if (rte_ring_enqueue_elem(w->ring, &r, sizeof(r)) == 0) {
-		w->st.records_sent++;
-		return;
-	}
-	if (unlikely(w->draining)) {
-		/* Final records at shutdown: the control plane is draining. */
-		uint64_t deadline = rte_get_tsc_cycles() + rte_get_tsc_hz();
-
-		while (rte_get_tsc_cycles() < deadline) {
-			if (w->ring_full_hook != NULL)
-				w->ring_full_hook(w->ring_full_arg);
-			else
-				rte_pause();
-			if (rte_ring_enqueue_elem(w->ring, &r, sizeof(r)) == 0) {
-				w->st.records_sent++;
-				return;
-			}
-		}
-	}
-	w->st.ring_lost++;
+	record_push(w, &r);
 }
 
 /* ---- resets ---- */
@@ -804,30 +819,8 @@ dns_inspect(struct gw_worker *w, struct gw_flow *f, enum gw_flow_dir dir,
 	if (gw_dns_parse(p, len, msg) < 0)
 		return false;
 	w->st.dns_messages++;
-	memset(&r, 0, offsetof(struct gw_record, name));
-	r.type = GW_REC_DNS;
-	r.verdict = GW_VERDICT_ALLOW;
-	r.proto = f->key.proto;
-	r.af = gw_addr_is_v4(&f->key.addr[f->client_idx]) ? GW_AF_INET
-							 : GW_AF_INET6;
-	r.worker = (uint8_t)w->id;
-	r.vlan_outer = f->key.vlan_outer;
-	r.vlan_inner = f->key.vlan_inner;
-	r.src = f->key.addr[f->client_idx];
-	r.dst = f->key.addr[f->client_idx ^ 1];
-	r.sport = f->key.port[f->client_idx];
-	r.dport = f->key.port[f->client_idx ^ 1];
-	r.flow_id = f->id;
-	r.ts_ns = w->now_ns + w->realtime_off;
-	r.start_ns = f->first_ns + w->realtime_off;
-	if (f->role >= 0 && (size_t)f->role < w->policy->n_roles) {
-		const char *rn = w->policy->roles[f->role].name;
-
-		memcpy(r.role, rn, RTE_MIN(strlen(rn), sizeof(r.role) - 1));
-	}
-	r.rule_kind = (uint8_t)(f->rule >> 24);
-	r.rule_index = r.rule_kind == GW_RULE_NONE ? -1 :
-						     (int32_t)(f->rule & 0xffffff);
+	/* The flow is allowed: its header (rule "dns:N" when to a resolver). */
+	record_fill(w, f, GW_REC_DNS, 0, &r);
 	r.dns_type = msg->hdr.qr ? 2 : 1;
 	r.dns_id = msg->hdr.id;
 	r.dns_rcode = msg->hdr.rcode;
@@ -858,10 +851,7 @@ dns_inspect(struct gw_worker *w, struct gw_flow *f, enum gw_flow_dir dir,
 		    gw_dns_bind_learn_chain(w->bind, chain, w->now_ns) == 0)
 			w->st.dns_learned++;
 	}
-	if (rte_ring_enqueue_elem(w->ring, &r, sizeof(r)) == 0)
-		w->st.records_sent++;
-	else
-		w->st.ring_lost++;
+	record_push(w, &r);
 	return true;
 }
 
