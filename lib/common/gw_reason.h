@@ -64,7 +64,24 @@
 	  "ClientHello with Encrypted Client Hello (role ech: block)")         \
 	X(QUIC_BLOCKED, "quic_blocked", "QUIC (UDP 443) blocked for the role") \
 	X(HOST_CHANGED, "host_changed",                                        \
-	  "HTTP Host differs from an earlier request on the connection")
+	  "HTTP Host differs from an earlier request on the connection")       \
+	X(QUARANTINED, "quarantined",                                          \
+	  "source host is quarantined (gwctl quarantine)")                     \
+	X(POLICY_REVOKED, "policy_revoked",                                    \
+	  "a reloaded policy no longer allows the established flow")           \
+	X(NAT_EXHAUSTED, "nat_exhausted", "no free SNAT pool address/port")    \
+	X(TTL_EXCEEDED, "ttl_exceeded",                                        \
+	  "TTL / hop limit expired at the gateway (nat mode)")                 \
+	X(NO_ROUTE, "no_route",                                                \
+	  "nat mode: destination on no LAN VLAN and no WAN next hop")          \
+	X(NEIGH_QUEUE_FULL, "neigh_queue_full",                                \
+	  "nat mode: queue of packets awaiting ARP/ND resolution is full")     \
+	X(NEIGH_UNRESOLVED, "neigh_unresolved",                                \
+	  "nat mode: the next hop did not answer ARP/ND in time")              \
+	X(NAT_NO_MAPPING, "nat_no_mapping",                                    \
+	  "nat mode: WAN packet to a pool address/port with no mapping")       \
+	X(NOT_FOR_US, "not_for_us",                                            \
+	  "nat mode: L2/L3 traffic addressed to neither the gateway nor a route")
 
 enum gw_reason {
 #define GW_REASON_ENUM(sym, name, desc) GW_REASON_##sym,
