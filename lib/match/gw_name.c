@@ -12,11 +12,29 @@
 #define GW_NAME_MAX 253
 #define GW_LABEL_MAX 63
 
+/*
+ * Output byte for each input byte: the lower-case form of a name byte,
+ * 0 for a byte that never occurs in a name. '.' and '*' map to themselves
+ * and are handled apart. One load per byte instead of a chain of range
+ * tests: normalisation runs on every SNI and Host (tools/bench, "match").
+ */
+static const char name_map[256] = {
+	['0'] = '0', ['1'] = '1', ['2'] = '2', ['3'] = '3', ['4'] = '4',
+	['5'] = '5', ['6'] = '6', ['7'] = '7', ['8'] = '8', ['9'] = '9',
+	['-'] = '-', ['_'] = '_', ['.'] = '.', ['*'] = '*',
+#define L(c) [c] = c, [c - 'a' + 'A'] = c
+	L('a'), L('b'), L('c'), L('d'), L('e'), L('f'), L('g'), L('h'),
+	L('i'), L('j'), L('k'), L('l'), L('m'), L('n'), L('o'), L('p'),
+	L('q'), L('r'), L('s'), L('t'), L('u'), L('v'), L('w'), L('x'),
+	L('y'), L('z'),
+#undef L
+};
+
 int
 gw_name_normalize(const uint8_t *in, size_t len, char *out, size_t size,
 		  bool allow_wildcard)
 {
-	size_t i, label = 0;
+	size_t i, label_start = 0;
 
 	if ((in == NULL && len > 0) || out == NULL)
 		return GW_EINVAL;
@@ -29,37 +47,29 @@ gw_name_normalize(const uint8_t *in, size_t len, char *out, size_t size,
 		return GW_ENOSPC;
 
 	for (i = 0; i < len; i++) {
-		uint8_t c = in[i];
+		char o = name_map[in[i]];
 
-		if (c == '.') {
-			if (label == 0)
+		out[i] = o;
+		if (__builtin_expect(o != 0 && o != '.' && o != '*', 1))
+			continue;
+		if (o == '.') {
+			/* Label [label_start, i): not empty, at most 63 bytes. */
+			if (i == label_start || i - label_start > GW_LABEL_MAX)
 				return GW_EMALFORMED;
-			label = 0;
-			out[i] = '.';
+			label_start = i + 1;
 			continue;
 		}
-		if (++label > GW_LABEL_MAX)
-			return GW_EMALFORMED;
-		if (c >= 'A' && c <= 'Z') {
-			out[i] = (char)(c - 'A' + 'a');
-		} else if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-			   c == '-' || c == '_') {
-			out[i] = (char)c;
-		} else if (c == '*') {
-			/*
-			 * A wildcard is "*." followed by at least one label:
-			 * a bare "*" would allow every name.
-			 */
-			if (!allow_wildcard || i != 0 || len < 3 ||
-			    in[1] != '.')
-				return GW_EMALFORMED;
-			out[i] = '*';
-		} else {
-			return GW_EMALFORMED;
-		}
+		/*
+		 * A wildcard is "*." followed by at least one label: a bare
+		 * "*" would allow every name.
+		 */
+		if (o == '*' && allow_wildcard && i == 0 && len >= 3 &&
+		    in[1] == '.')
+			continue;
+		return GW_EMALFORMED;
 	}
-	/* The last label is non-empty: a second trailing dot lands here. */
-	if (label == 0)
+	/* The last label is non-empty (a second trailing dot lands here) and short enough. */
+	if (len == label_start || len - label_start > GW_LABEL_MAX)
 		return GW_EMALFORMED;
 	out[len] = '\0';
 	return (int)len;

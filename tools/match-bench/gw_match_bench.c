@@ -4,9 +4,11 @@
  * allowlist (exact names and "*.suffix" wildcards), on the same random but
  * realistic lists and lookups (fixed seed):
  *
- *   literal  gw_match_fqdn_build()/gw_match_scan(): one Hyperscan literal
- *            set (hs_compile_lit_multi) over "\1" rev(name) "\2" name
- *            "\0" tag, as egressgw does (docs/matching.md);
+ *   gw_match gw_match_fqdn_build()/gw_match_scan(), what egressgw runs:
+ *            since issue 3 two open-addressing hash sets (exact names,
+ *            wildcard suffixes) probed with one backward hash pass over
+ *            the name (docs/matching.md); before, a Hyperscan literal set
+ *            over "\1" rev(name) "\2" name "\0" tag;
  *   lit-nul  the simpler literal layout first planned: scan "\0name\0",
  *            exact "\0api.x.tld\0", wildcard ".x.tld\0";
  *   regex    one anchored regex per name ("^api\.x\.tld$", wildcards
@@ -52,7 +54,7 @@
 #define POOL_SIZE (1u << 14)
 
 enum method { M_LITERAL, M_LITNUL, M_REGEX, M_HASH, M_COUNT };
-static const char *const method_names[M_COUNT] = {"literal", "lit-nul",
+static const char *const method_names[M_COUNT] = {"gw_match", "lit-nul",
 						  "regex", "hash"};
 
 enum shape { SHAPE_MIXED, SHAPE_SHARED, SHAPE_COUNT };
@@ -818,7 +820,7 @@ usage(const char *prog)
 		"                   (default: every size)\n"
 		"  --seed S         random seed (default 1)\n"
 		"  --names N        only this list size\n"
-		"  --method M       only this method (literal, lit-nul, "
+		"  --method M       only this method (gw_match, lit-nul, "
 		"regex, hash)\n",
 		prog);
 }
