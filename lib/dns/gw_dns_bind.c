@@ -3,10 +3,28 @@
  * Name -> addresses binding table. Names live in a fixed array of slots,
  * found through a chained hash table of slot indices (keyed SipHash-2-4:
  * the names come from DNS answers an attacker can choose, so the bucket
- * must not be predictable). Each name owns addrs_per_name address slots.
- * Unreferenced names are kept on an LRU list (head = most recent) so the
- * eviction victim is its tail, in O(1); names holding a reference sit on a
- * separate list and are never candidates.
+ * must not be predictable). Unreferenced names are kept on an LRU list
+ * (head = most recent) so the eviction victim is its tail, in O(1); names
+ * holding a reference sit on a separate list and are never candidates.
+ *
+ * Memory (docs/performance.md, "Memory per flow"): a name's text is kept
+ * in a shared arena of 32-byte chunks (28 bytes of text and a link), and
+ * its addresses are entries of a shared address pool linked from the
+ * name, instead of 254 bytes of text and addrs_per_name address slots per
+ * name: most names are ~30 bytes with 1-4 addresses. Both shared parts are
+ * sized at create (defaults: 1.5 chunks and min(addrs_per_name, 2)
+ * addresses per name) and never grow. When one runs short, the least
+ * recently used unreferenced names are evicted to make room, exactly as
+ * for a full name table; a new address that still finds no entry is
+ * handled as if its name were full (replaces the name's unreferenced
+ * address that expires first, else is dropped). Like any eviction this
+ * only ever removes bindings.
+ *
+ * Each address of a name carries the slot number (0..addrs_per_name-1) it
+ * would have in a per-name array, and a name's list is kept sorted by it:
+ * "first free slot" and "lowest slot on a tie" keep their meaning, so the
+ * table answers exactly as the per-name array did whenever the shared
+ * parts are large enough (the unit tests compare it with that model).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -20,24 +38,44 @@
 
 #define NIL UINT32_MAX
 #define NS_PER_S 1000000000ull
+#define TEXT_CHUNK_BYTES 28
+#define TEXT_CHUNKS_MAX_NAME \
+	((GW_DNS_NAME_TEXT_MAX + TEXT_CHUNK_BYTES - 1) / TEXT_CHUNK_BYTES)
+/* Addresses per name on average, as a fraction (most names have 1-4). */
+#define ADDRS_AVG_NUM 2
+#define ADDRS_AVG_DEN 1
+/* Chunks per name on average, as a fraction: most names are <= 28 bytes (one chunk). */
+#define CHUNKS_AVG_NUM 3
+#define CHUNKS_AVG_DEN 2
 
 struct bind_addr {
 	struct gw_addr addr;
 	uint64_t expire_ns; /* TTL end; bound until expire_ns + grace */
 	uint32_t refs;
-	bool used;
+	uint32_t next;      /* name's list (sorted by slot), or free list */
+	uint32_t name;      /* owner name index, NIL when free */
+	uint16_t slot;      /* position in the name's (virtual) slot array */
+};
+
+struct bind_text {
+	char b[TEXT_CHUNK_BYTES];
+	uint32_t next;      /* next chunk of the name, or free list */
 };
 
 struct bind_name {
-	uint64_t hash;
-	uint64_t refs;      /* sum of the references of its addresses */
+	uint32_t hash;      /* low 32 bits of the SipHash of the name */
 	uint32_t hnext;     /* hash chain, or free list when unused */
-	uint32_t prev, next; /* LRU list (refs == 0) or referenced list */
-	uint16_t n_addrs;   /* address slots in use */
-	uint8_t len;
-	bool used;
-	char name[GW_DNS_NAME_TEXT_MAX + 1];
+	uint32_t prev, next; /* LRU list (no reference) or referenced list */
+	uint32_t text;      /* first text chunk; NIL when the slot is free */
+	uint32_t addrs;     /* first address, sorted by slot */
+	/* 28 bytes in all: addrs_per_name <= 256 fits 9 bits. */
+	uint32_t n_addrs : 9; /* addresses in use */
+	uint32_t n_refd : 9;  /* addresses holding a reference */
+	uint32_t len : 8;
 };
+
+_Static_assert(GW_DNS_BIND_ADDRS_MAX < 512, "n_addrs and n_refd are 9 bits");
+_Static_assert(GW_DNS_NAME_TEXT_MAX < 256, "len is 8 bits");
 
 struct bind_list {
 	uint32_t head, tail;
@@ -49,9 +87,14 @@ struct gw_dns_bind {
 	uint64_t k0, k1;
 	struct bind_name *names;
 	struct bind_addr *addrs;
+	struct bind_text *text;
 	uint32_t *buckets;
 	uint32_t bucket_mask;
 	uint32_t free_head;
+	uint32_t addr_free;
+	uint32_t n_addr_free;
+	uint32_t text_free;
+	uint32_t n_text_free;
 	uint32_t cursor;
 	struct bind_list lru;  /* unreferenced names, head = most recent */
 	struct bind_list refd; /* names holding a reference */
@@ -146,18 +189,17 @@ name_check(const char *name)
 	return (int)i;
 }
 
-static inline struct bind_addr *
-slots_of(struct gw_dns_bind *t, uint32_t idx)
+static inline uint32_t
+text_chunks(size_t len)
 {
-	return &t->addrs[(size_t)idx * t->conf.addrs_per_name];
+	return (uint32_t)((len + TEXT_CHUNK_BYTES - 1) / TEXT_CHUNK_BYTES);
 }
 
 static inline bool
 addr_bound(const struct gw_dns_bind *t, const struct bind_addr *a,
 	   uint64_t now_ns)
 {
-	return a->used &&
-	       (a->refs > 0 || now_ns < sat_add(a->expire_ns, t->grace_ns));
+	return a->refs > 0 || now_ns < sat_add(a->expire_ns, t->grace_ns);
 }
 
 static void
@@ -195,10 +237,31 @@ list_push_head(struct gw_dns_bind *t, struct bind_list *l, uint32_t idx)
 static void
 touch(struct gw_dns_bind *t, uint32_t idx)
 {
-	if (t->names[idx].refs > 0 || t->lru.head == idx)
+	if (t->names[idx].n_refd > 0 || t->lru.head == idx)
 		return;
 	list_unlink(t, &t->lru, idx);
 	list_push_head(t, &t->lru, idx);
+}
+
+/* Does the text of name idx equal name[0..len)? */
+static bool
+text_eq(const struct gw_dns_bind *t, const struct bind_name *e,
+	const char *name, size_t len)
+{
+	uint32_t c = e->text;
+	size_t off = 0;
+
+	if (e->len != len)
+		return false;
+	while (off < len) {
+		size_t n = GW_MIN(len - off, (size_t)TEXT_CHUNK_BYTES);
+
+		if (memcmp(t->text[c].b, name + off, n) != 0)
+			return false;
+		off += n;
+		c = t->text[c].next;
+	}
+	return true;
 }
 
 static uint32_t
@@ -209,36 +272,89 @@ find(const struct gw_dns_bind *t, const char *name, size_t len, uint64_t h)
 	while (idx != NIL) {
 		const struct bind_name *e = &t->names[idx];
 
-		if (e->hash == h && e->len == len &&
-		    memcmp(e->name, name, len) == 0)
+		if (e->hash == (uint32_t)h && text_eq(t, e, name, len))
 			return idx;
 		idx = e->hnext;
 	}
 	return NIL;
 }
 
-/* Removes a name with all its addresses (it holds no reference). */
+static void
+addr_free_one(struct gw_dns_bind *t, uint32_t ai)
+{
+	struct bind_addr *a = &t->addrs[ai];
+
+	a->name = NIL;
+	a->refs = 0;
+	a->next = t->addr_free;
+	t->addr_free = ai;
+	t->n_addr_free++;
+}
+
+/* Unlinks address ai of name idx (prev: its predecessor or NIL) and frees it. */
+static void
+addr_remove(struct gw_dns_bind *t, uint32_t idx, uint32_t prev, uint32_t ai)
+{
+	struct bind_name *e = &t->names[idx];
+
+	if (prev == NIL)
+		e->addrs = t->addrs[ai].next;
+	else
+		t->addrs[prev].next = t->addrs[ai].next;
+	addr_free_one(t, ai);
+	e->n_addrs--;
+	t->st.addrs--;
+}
+
+/* Removes a name with all its addresses and text (it holds no reference). */
 static void
 name_remove(struct gw_dns_bind *t, uint32_t idx)
 {
 	struct bind_name *e = &t->names[idx];
 	uint32_t *pp = &t->buckets[e->hash & t->bucket_mask];
-	struct bind_addr *s = slots_of(t, idx);
+	uint32_t c, ai;
 
 	while (*pp != idx)
 		pp = &t->names[*pp].hnext;
 	*pp = e->hnext;
 	list_unlink(t, &t->lru, idx);
-	for (uint32_t i = 0; i < t->conf.addrs_per_name; i++)
-		s[i].used = false;
+	for (ai = e->addrs; ai != NIL;) {
+		uint32_t next = t->addrs[ai].next;
+
+		addr_free_one(t, ai);
+		ai = next;
+	}
+	for (c = e->text; c != NIL;) {
+		uint32_t next = t->text[c].next;
+
+		t->text[c].next = t->text_free;
+		t->text_free = c;
+		t->n_text_free++;
+		c = next;
+	}
 	t->st.addrs -= e->n_addrs;
 	t->st.names--;
+	e->addrs = NIL;
+	e->text = NIL;
 	e->n_addrs = 0;
-	e->used = false;
 	e->len = 0;
-	e->name[0] = '\0';
 	e->hnext = t->free_head;
 	t->free_head = idx;
+}
+
+/* Evicts the least recently used unreferenced name other than keep. */
+static bool
+evict_one(struct gw_dns_bind *t, uint32_t keep)
+{
+	uint32_t victim = t->lru.tail;
+
+	if (victim == keep && victim != NIL)
+		victim = t->names[victim].prev;
+	if (victim == NIL)
+		return false;
+	name_remove(t, victim);
+	t->st.evicted++;
+	return true;
 }
 
 /* A slot for a new name: a free one, else the LRU unreferenced name's. */
@@ -248,14 +364,37 @@ name_alloc(struct gw_dns_bind *t)
 	uint32_t idx = t->free_head;
 
 	if (idx == NIL) {
-		if (t->lru.tail == NIL)
+		if (!evict_one(t, NIL))
 			return NIL;
-		name_remove(t, t->lru.tail);
-		t->st.evicted++;
 		idx = t->free_head;
 	}
 	t->free_head = t->names[idx].hnext;
 	return idx;
+}
+
+/* Copies name into fresh chunks (evicting LRU names for room); NIL if none. */
+static uint32_t
+text_alloc(struct gw_dns_bind *t, const char *name, size_t len)
+{
+	uint32_t need = text_chunks(len), first = NIL, *link = &first;
+	size_t off = 0;
+
+	while (t->n_text_free < need)
+		if (!evict_one(t, NIL))
+			return NIL;
+	while (off < len) {
+		uint32_t c = t->text_free;
+		size_t n = GW_MIN(len - off, (size_t)TEXT_CHUNK_BYTES);
+
+		t->text_free = t->text[c].next;
+		t->n_text_free--;
+		memcpy(t->text[c].b, name + off, n);
+		*link = c;
+		link = &t->text[c].next;
+		off += n;
+	}
+	*link = NIL;
+	return first;
 }
 
 /* ---- API ---- */
@@ -296,10 +435,35 @@ draw_key(uint64_t seed, uint64_t *k0, uint64_t *k1)
 	*k1 = (uint64_t)ts.tv_sec ^ rotl64(*k0, 29);
 }
 
+/* Shared pool sizes: given, or the defaults, within their bounds. */
+static void
+conf_resolve(const struct gw_dns_bind_conf *conf, uint32_t *n_addrs,
+	     uint32_t *n_chunks)
+{
+	uint64_t full = (uint64_t)conf->capacity * conf->addrs_per_name;
+	uint64_t na = conf->addr_pool, nc = conf->text_chunks;
+
+	if (na == 0)
+		na = (uint64_t)conf->capacity *
+		     GW_MIN(conf->addrs_per_name * ADDRS_AVG_DEN,
+			    (uint32_t)ADDRS_AVG_NUM) / ADDRS_AVG_DEN;
+	/* More than every name full can never be used; at least one name full. */
+	na = GW_MIN(na, full);
+	na = GW_MAX(na, (uint64_t)conf->addrs_per_name);
+	if (nc == 0)
+		nc = (uint64_t)conf->capacity * CHUNKS_AVG_NUM / CHUNKS_AVG_DEN;
+	nc = GW_MIN(nc, (uint64_t)conf->capacity * TEXT_CHUNKS_MAX_NAME);
+	/* Room for the longest name next to another one. */
+	nc = GW_MAX(nc, (uint64_t)2 * TEXT_CHUNKS_MAX_NAME);
+	*n_addrs = (uint32_t)GW_MIN(na, (uint64_t)NIL - 1);
+	*n_chunks = (uint32_t)GW_MIN(nc, (uint64_t)NIL - 1);
+}
+
 struct gw_dns_bind *
 gw_dns_bind_create(const struct gw_dns_bind_conf *conf)
 {
 	struct gw_dns_bind *t;
+	uint32_t n_addrs, n_chunks;
 	size_t nb = 16;
 
 	if (conf == NULL || conf->capacity == 0 ||
@@ -314,14 +478,18 @@ gw_dns_bind_create(const struct gw_dns_bind_conf *conf)
 		return NULL;
 	while (nb < conf->capacity)
 		nb <<= 1;
+	conf_resolve(conf, &n_addrs, &n_chunks);
 	t->conf = *conf;
+	t->conf.addr_pool = n_addrs;
+	t->conf.text_chunks = n_chunks;
 	t->grace_ns = (uint64_t)conf->grace_s * NS_PER_S;
 	draw_key(conf->hash_seed, &t->k0, &t->k1);
 	t->names = calloc(conf->capacity, sizeof(*t->names));
-	t->addrs = calloc((size_t)conf->capacity * conf->addrs_per_name,
-			  sizeof(*t->addrs));
+	t->addrs = calloc(n_addrs, sizeof(*t->addrs));
+	t->text = calloc(n_chunks, sizeof(*t->text));
 	t->buckets = malloc(nb * sizeof(*t->buckets));
-	if (t->names == NULL || t->addrs == NULL || t->buckets == NULL) {
+	if (t->names == NULL || t->addrs == NULL || t->text == NULL ||
+	    t->buckets == NULL) {
 		gw_dns_bind_free(t);
 		return NULL;
 	}
@@ -332,16 +500,27 @@ gw_dns_bind_create(const struct gw_dns_bind_conf *conf)
 		t->names[i].hnext = i + 1 < conf->capacity ? i + 1 : NIL;
 		t->names[i].prev = NIL;
 		t->names[i].next = NIL;
+		t->names[i].addrs = NIL;
+		t->names[i].text = NIL;
 	}
+	t->addr_free = NIL;
+	for (uint32_t i = n_addrs; i-- > 0;)
+		addr_free_one(t, i);
+	for (uint32_t i = 0; i < n_chunks; i++)
+		t->text[i].next = i + 1 < n_chunks ? i + 1 : NIL;
+	t->text_free = 0;
+	t->n_text_free = n_chunks;
 	t->free_head = 0;
 	t->lru.head = t->lru.tail = NIL;
 	t->refd.head = t->refd.tail = NIL;
 	t->st.capacity = conf->capacity;
 	t->st.addrs_per_name = conf->addrs_per_name;
+	t->st.addr_pool = n_addrs;
+	t->st.text_chunks = n_chunks;
 	t->st.mem_bytes = sizeof(*t) +
 			  (size_t)conf->capacity * sizeof(*t->names) +
-			  (size_t)conf->capacity * conf->addrs_per_name *
-				  sizeof(*t->addrs) +
+			  (size_t)n_addrs * sizeof(*t->addrs) +
+			  (size_t)n_chunks * sizeof(*t->text) +
 			  nb * sizeof(*t->buckets);
 	return t;
 }
@@ -353,49 +532,93 @@ gw_dns_bind_free(struct gw_dns_bind *t)
 		return;
 	free(t->names);
 	free(t->addrs);
+	free(t->text);
 	free(t->buckets);
 	free(t);
 }
 
-/* Index of addr among the name's used slots, or -1. */
-static int
-addr_find(struct gw_dns_bind *t, uint32_t idx, const struct gw_addr *addr)
+/* Pool index of addr among the name's addresses (its predecessor in *prev), or NIL. */
+static uint32_t
+addr_find(const struct gw_dns_bind *t, uint32_t idx,
+	  const struct gw_addr *addr, uint32_t *prev)
 {
-	struct bind_addr *s = slots_of(t, idx);
+	uint32_t p = NIL, ai;
 
-	for (uint32_t i = 0; i < t->conf.addrs_per_name; i++)
-		if (s[i].used && gw_addr_cmp(&s[i].addr, addr) == 0)
-			return (int)i;
-	return -1;
+	for (ai = t->names[idx].addrs; ai != NIL; p = ai, ai = t->addrs[ai].next)
+		if (gw_addr_cmp(&t->addrs[ai].addr, addr) == 0)
+			break;
+	if (prev != NULL)
+		*prev = p;
+	return ai;
 }
 
 /*
- * A slot for a new address: the first free one, else the unreferenced one
- * that expires first (lowest index on a tie), else -1.
+ * The unreferenced address of name idx that expires first (lowest slot on
+ * a tie) is freed for a new one: counted as expired when dead, else
+ * replaced_cap. Returns its slot number, or -1 when all are referenced.
  */
 static int
-addr_slot(struct gw_dns_bind *t, uint32_t idx, uint64_t now_ns)
+addr_displace(struct gw_dns_bind *t, uint32_t idx, uint64_t now_ns)
 {
-	struct bind_addr *s = slots_of(t, idx);
-	int best = -1;
+	uint32_t best = NIL, best_prev = NIL, p = NIL, ai;
+	int slot;
 
-	for (uint32_t i = 0; i < t->conf.addrs_per_name; i++) {
-		if (!s[i].used)
-			return (int)i;
-		if (s[i].refs == 0 &&
-		    (best < 0 || s[i].expire_ns < s[best].expire_ns))
-			best = (int)i;
+	for (ai = t->names[idx].addrs; ai != NIL; p = ai, ai = t->addrs[ai].next) {
+		if (t->addrs[ai].refs == 0 &&
+		    (best == NIL ||
+		     t->addrs[ai].expire_ns < t->addrs[best].expire_ns)) {
+			best = ai;
+			best_prev = p;
+		}
 	}
-	if (best >= 0) {
-		if (addr_bound(t, &s[best], now_ns))
-			t->st.replaced_cap++;
-		else
-			t->st.expired++;
-		s[best].used = false;
-		t->names[idx].n_addrs--;
-		t->st.addrs--;
+	if (best == NIL)
+		return -1;
+	if (addr_bound(t, &t->addrs[best], now_ns))
+		t->st.replaced_cap++;
+	else
+		t->st.expired++;
+	slot = t->addrs[best].slot;
+	addr_remove(t, idx, best_prev, best);
+	return slot;
+}
+
+/* Lowest slot number not used by name idx (the name has fewer than k). */
+static uint32_t
+slot_first_free(const struct gw_dns_bind *t, uint32_t idx)
+{
+	uint32_t want = 0, ai;
+
+	for (ai = t->names[idx].addrs; ai != NIL; ai = t->addrs[ai].next) {
+		if (t->addrs[ai].slot != want)
+			break;
+		want++;
 	}
-	return best;
+	return want;
+}
+
+/* Takes a pool entry for name idx at slot, linked in slot order. */
+static void
+addr_insert(struct gw_dns_bind *t, uint32_t idx, uint32_t slot,
+	    const struct gw_addr *addr, uint64_t exp)
+{
+	struct bind_name *e = &t->names[idx];
+	uint32_t ai = t->addr_free, *link = &e->addrs;
+	struct bind_addr *a = &t->addrs[ai];
+
+	t->addr_free = a->next;
+	t->n_addr_free--;
+	while (*link != NIL && t->addrs[*link].slot < slot)
+		link = &t->addrs[*link].next;
+	a->addr = *addr;
+	a->expire_ns = exp;
+	a->refs = 0;
+	a->name = idx;
+	a->slot = (uint16_t)slot;
+	a->next = *link;
+	*link = ai;
+	e->n_addrs++;
+	t->st.addrs++;
+	t->st.learned++;
 }
 
 int
@@ -417,19 +640,28 @@ gw_dns_bind_learn(struct gw_dns_bind *t, const char *name,
 	if (idx == NIL) {
 		struct bind_name *e;
 		uint32_t b = (uint32_t)(h & t->bucket_mask);
+		uint32_t text;
 
 		idx = name_alloc(t);
 		if (idx == NIL) {
 			t->st.full++;
 			return GW_ENOSPC;
 		}
+		text = text_alloc(t, name, (size_t)len);
+		if (text == NIL) {
+			/* Every name left is referenced: give the slot back. */
+			t->names[idx].hnext = t->free_head;
+			t->free_head = idx;
+			t->st.full++;
+			return GW_ENOSPC;
+		}
 		e = &t->names[idx];
-		e->hash = h;
-		e->refs = 0;
+		e->hash = (uint32_t)h;
+		e->n_refd = 0;
 		e->n_addrs = 0;
-		e->len = (uint8_t)len;
-		memcpy(e->name, name, (size_t)len + 1);
-		e->used = true;
+		e->addrs = NIL;
+		e->text = text;
+		e->len = (uint32_t)len;
 		e->hnext = t->buckets[b];
 		t->buckets[b] = idx;
 		list_push_head(t, &t->lru, idx);
@@ -444,31 +676,37 @@ gw_dns_bind_learn(struct gw_dns_bind *t, const char *name,
 	}
 	exp = sat_add(now_ns, (uint64_t)ttl_s * NS_PER_S);
 	for (size_t i = 0; i < n; i++) {
-		struct bind_addr *s = slots_of(t, idx);
-		int k = addr_find(t, idx, &addrs[i]);
+		uint32_t ai = addr_find(t, idx, &addrs[i], NULL);
+		int slot;
 
-		if (k >= 0) {
-			if (s[k].expire_ns < exp)
-				s[k].expire_ns = exp;
+		if (ai != NIL) {
+			if (t->addrs[ai].expire_ns < exp)
+				t->addrs[ai].expire_ns = exp;
 			t->st.refreshed++;
 			continue;
 		}
-		k = addr_slot(t, idx, now_ns);
-		if (k < 0) {
+		if (t->names[idx].n_addrs < t->conf.addrs_per_name) {
+			/* A free slot; the shared pool may need room first. */
+			if (t->n_addr_free == 0) {
+				t->st.pool_short++;
+				while (t->n_addr_free == 0 && evict_one(t, idx))
+					;
+			}
+			slot = t->n_addr_free > 0 ?
+				       (int)slot_first_free(t, idx) :
+				       addr_displace(t, idx, now_ns);
+		} else {
+			slot = addr_displace(t, idx, now_ns);
+		}
+		if (slot < 0) {
 			t->st.dropped_cap++;
 			continue;
 		}
-		s[k].addr = addrs[i];
-		s[k].expire_ns = exp;
-		s[k].refs = 0;
-		s[k].used = true;
-		t->names[idx].n_addrs++;
-		t->st.addrs++;
-		t->st.learned++;
+		addr_insert(t, idx, (uint32_t)slot, &addrs[i], exp);
 	}
 	/* Counted at the end: a later address may have replaced an earlier one. */
 	for (size_t i = 0; i < n; i++)
-		if (addr_find(t, idx, &addrs[i]) >= 0)
+		if (addr_find(t, idx, &addrs[i], NULL) != NIL)
 			bound++;
 	return bound;
 }
@@ -516,9 +754,8 @@ int
 gw_dns_bind_check(struct gw_dns_bind *t, const char *name,
 		  const struct gw_addr *addr, uint64_t now_ns)
 {
-	struct bind_addr *s;
 	bool any = false;
-	uint32_t idx;
+	uint32_t idx, ai;
 
 	if (addr == NULL || lookup(t, name, &idx) < 0)
 		return GW_EINVAL;
@@ -527,11 +764,10 @@ gw_dns_bind_check(struct gw_dns_bind *t, const char *name,
 		return GW_DNS_BIND_UNKNOWN;
 	}
 	touch(t, idx);
-	s = slots_of(t, idx);
-	for (uint32_t i = 0; i < t->conf.addrs_per_name; i++) {
-		if (!addr_bound(t, &s[i], now_ns))
+	for (ai = t->names[idx].addrs; ai != NIL; ai = t->addrs[ai].next) {
+		if (!addr_bound(t, &t->addrs[ai], now_ns))
 			continue;
-		if (gw_addr_cmp(&s[i].addr, addr) == 0) {
+		if (gw_addr_cmp(&t->addrs[ai].addr, addr) == 0) {
 			t->st.check_bound++;
 			return GW_DNS_BIND_BOUND;
 		}
@@ -545,48 +781,62 @@ gw_dns_bind_check(struct gw_dns_bind *t, const char *name,
 	return GW_DNS_BIND_UNKNOWN;
 }
 
-int
-gw_dns_bind_ref(struct gw_dns_bind *t, const char *name,
-		const struct gw_addr *addr, uint64_t now_ns)
+/* Takes a reference on pool entry ai of name idx (bound, checked by the caller). */
+static int
+ref_addr(struct gw_dns_bind *t, uint32_t idx, uint32_t ai)
 {
-	struct bind_name *e;
-	struct bind_addr *s;
-	uint32_t idx;
-	int k;
+	struct bind_name *e = &t->names[idx];
+	struct bind_addr *a = &t->addrs[ai];
+
+	if (a->refs == UINT32_MAX)
+		return GW_ELIMIT;
+	if (a->refs++ == 0 && e->n_refd++ == 0) {
+		list_unlink(t, &t->lru, idx);
+		list_push_head(t, &t->refd, idx);
+		t->st.names_referenced++;
+	}
+	return GW_OK;
+}
+
+static int
+ref_find(struct gw_dns_bind *t, const char *name, const struct gw_addr *addr,
+	 uint64_t now_ns, uint32_t *aip)
+{
+	uint32_t idx, ai;
+	int rc;
 
 	if (addr == NULL || lookup(t, name, &idx) < 0)
 		return GW_EINVAL;
 	if (idx == NIL)
 		return GW_ENOENT;
-	k = addr_find(t, idx, addr);
-	s = slots_of(t, idx);
-	if (k < 0 || !addr_bound(t, &s[k], now_ns))
+	ai = addr_find(t, idx, addr, NULL);
+	if (ai == NIL || !addr_bound(t, &t->addrs[ai], now_ns))
 		return GW_ENOENT;
-	if (s[k].refs == UINT32_MAX)
-		return GW_ELIMIT;
-	e = &t->names[idx];
-	if (e->refs == 0) {
-		list_unlink(t, &t->lru, idx);
-		list_push_head(t, &t->refd, idx);
-		t->st.names_referenced++;
-	}
-	s[k].refs++;
-	e->refs++;
-	return GW_OK;
+	rc = ref_addr(t, idx, ai);
+	if (rc == GW_OK && aip != NULL)
+		*aip = ai;
+	return rc;
 }
 
-/* Drops one reference of address slot k of name idx. */
-static int
-unref_slot(struct gw_dns_bind *t, uint32_t idx, uint32_t k)
+int
+gw_dns_bind_ref(struct gw_dns_bind *t, const char *name,
+		const struct gw_addr *addr, uint64_t now_ns)
 {
-	struct bind_addr *s = slots_of(t, idx);
-	struct bind_name *e = &t->names[idx];
+	return ref_find(t, name, addr, now_ns, NULL);
+}
 
-	if (s[k].refs == 0)
+/* Drops one reference of pool entry ai. */
+static int
+unref_addr(struct gw_dns_bind *t, uint32_t ai)
+{
+	struct bind_addr *a = &t->addrs[ai];
+	struct bind_name *e;
+	uint32_t idx = a->name;
+
+	if (idx == NIL || a->refs == 0)
 		return GW_ENOENT;
-	s[k].refs--;
-	e->refs--;
-	if (e->refs == 0) {
+	e = &t->names[idx];
+	if (--a->refs == 0 && --e->n_refd == 0) {
 		list_unlink(t, &t->refd, idx);
 		list_push_head(t, &t->lru, idx);
 		t->st.names_referenced--;
@@ -598,17 +848,16 @@ int
 gw_dns_bind_unref(struct gw_dns_bind *t, const char *name,
 		  const struct gw_addr *addr)
 {
-	uint32_t idx;
-	int k;
+	uint32_t idx, ai;
 
 	if (addr == NULL || lookup(t, name, &idx) < 0)
 		return GW_EINVAL;
 	if (idx == NIL)
 		return GW_ENOENT;
-	k = addr_find(t, idx, addr);
-	if (k < 0)
+	ai = addr_find(t, idx, addr, NULL);
+	if (ai == NIL)
 		return GW_ENOENT;
-	return unref_slot(t, idx, (uint32_t)k);
+	return unref_addr(t, ai);
 }
 
 int
@@ -616,33 +865,18 @@ gw_dns_bind_ref_handle(struct gw_dns_bind *t, const char *name,
 		       const struct gw_addr *addr, uint64_t now_ns,
 		       uint32_t *handle)
 {
-	uint32_t idx;
-	int k, rc;
-
 	if (handle == NULL || t == NULL)
 		return GW_EINVAL;
-	if ((uint64_t)t->conf.capacity * t->conf.addrs_per_name > UINT32_MAX)
-		return GW_ENOTSUP;
-	rc = gw_dns_bind_ref(t, name, addr, now_ns);
-	if (rc != GW_OK)
-		return rc;
-	/* A referenced (name, address) never moves: its slot is the handle. */
-	lookup(t, name, &idx);
-	k = addr_find(t, idx, addr);
-	*handle = idx * t->conf.addrs_per_name + (uint32_t)k;
-	return GW_OK;
+	/* A referenced address never moves: its pool index is the handle. */
+	return ref_find(t, name, addr, now_ns, handle);
 }
 
 int
 gw_dns_bind_unref_handle(struct gw_dns_bind *t, uint32_t handle)
 {
-	uint32_t idx, k;
-
-	if (t == NULL || handle / t->conf.addrs_per_name >= t->conf.capacity)
+	if (t == NULL || handle >= t->conf.addr_pool)
 		return GW_EINVAL;
-	idx = handle / t->conf.addrs_per_name;
-	k = handle % t->conf.addrs_per_name;
-	return unref_slot(t, idx, k);
+	return unref_addr(t, handle);
 }
 
 size_t
@@ -656,21 +890,24 @@ gw_dns_bind_expire(struct gw_dns_bind *t, uint64_t now_ns, size_t budget)
 	for (size_t v = 0; v < budget; v++) {
 		uint32_t idx = t->cursor;
 		struct bind_name *e = &t->names[idx];
-		struct bind_addr *s = slots_of(t, idx);
+		uint32_t p = NIL, ai;
 
 		t->cursor = idx + 1 < t->conf.capacity ? idx + 1 : 0;
-		if (!e->used)
+		if (e->text == NIL)
 			continue;
-		for (uint32_t i = 0; i < t->conf.addrs_per_name; i++) {
-			if (!s[i].used || addr_bound(t, &s[i], now_ns))
-				continue;
-			s[i].used = false;
-			e->n_addrs--;
-			t->st.addrs--;
-			t->st.expired++;
-			removed++;
+		for (ai = e->addrs; ai != NIL;) {
+			uint32_t next = t->addrs[ai].next;
+
+			if (addr_bound(t, &t->addrs[ai], now_ns)) {
+				p = ai;
+			} else {
+				addr_remove(t, idx, p, ai);
+				t->st.expired++;
+				removed++;
+			}
+			ai = next;
 		}
-		if (e->n_addrs == 0 && e->refs == 0) {
+		if (e->n_addrs == 0 && e->n_refd == 0) {
 			name_remove(t, idx);
 			t->st.names_expired++;
 		}

@@ -30,7 +30,9 @@
  * for the same (name, address) never shortens its expiry.
  *
  * Capacity: at most `capacity` names and `addrs_per_name` addresses per
- * name. A new address for a full name takes a free slot, else replaces the
+ * name, and (since the address and text storage is shared, see
+ * struct gw_dns_bind_conf) at most addr_pool addresses and text_chunks
+ * chunks of name text in all. A new address for a full name takes a free slot, else replaces the
  * unreferenced address that expires first (a dead one, if any, counts as
  * expired, a live one as replaced_cap); if every address is referenced it
  * is dropped (dropped_cap). A new name in a full table evicts the least
@@ -56,6 +58,18 @@ struct gw_dns_bind_conf {
 	uint32_t grace_s;        /* 0..GW_DNS_BIND_TIME_MAX_S, default 60 */
 	uint32_t ttl_max_s;      /* TTL cap, 1..GW_DNS_BIND_TIME_MAX_S, default 86400 */
 	uint64_t hash_seed;      /* 0: drawn from getrandom() at create */
+	/*
+	 * Shared parts, sized at create (0: default). Addresses of all names:
+	 * default capacity * min(addrs_per_name, 2), at least addrs_per_name,
+	 * at most capacity * addrs_per_name. Text in 32-byte chunks of 28
+	 * bytes: default capacity * 3 / 2, at least two longest names' worth.
+	 * When one runs short, least recently used unreferenced names are
+	 * evicted; a new address still without room is handled as for a full
+	 * name (see above). Capacity * addrs_per_name and capacity * 10
+	 * make them never run short.
+	 */
+	uint32_t addr_pool;
+	uint32_t text_chunks;
 };
 
 /* Result of gw_dns_bind_check (>= 0). */
@@ -82,11 +96,14 @@ struct gw_dns_bind_stats {
 	uint64_t check_bound;
 	uint64_t check_not_bound;
 	uint64_t check_unknown;
+	uint64_t pool_short;   /* new addresses that found the address pool empty */
 	uint32_t names;        /* names held now */
 	uint32_t addrs;        /* addresses held now (live or not yet removed) */
 	uint32_t names_referenced; /* names holding at least one reference */
 	uint32_t capacity;
 	uint32_t addrs_per_name;
+	uint32_t addr_pool;    /* entries of the shared address pool */
+	uint32_t text_chunks;  /* chunks of the shared text arena */
 	size_t mem_bytes;      /* bytes allocated at create (constant) */
 };
 
@@ -147,8 +164,9 @@ int gw_dns_bind_unref(struct gw_dns_bind *t, const char *name,
 
 /*
  * gw_dns_bind_ref, also giving a handle for gw_dns_bind_unref_handle (for
- * owners that do not keep the name, e.g. a flow). A handle stays valid
- * while its reference is held: a referenced pair is never moved.
+ * owners that do not keep the name, e.g. a flow): the index of the pair in
+ * the address pool (< addr_pool). A handle stays valid while its reference
+ * is held: a referenced pair is never moved.
  */
 int gw_dns_bind_ref_handle(struct gw_dns_bind *t, const char *name,
 			   const struct gw_addr *addr, uint64_t now_ns,

@@ -60,6 +60,12 @@ struct gw_flow_timeouts {
 
 struct gw_flow_ext; /* pending-flow state: reassembly + hold queue (gw_flow_ext.h) */
 
+/*
+ * 160 bytes: packet counters are 32-bit (bytes stay 64-bit) and the slot
+ * index is derived from the address, which paid for the link of the FIFO
+ * of CLOSED flows (gw_flow_tcp_note) and the owner's `insp`. Fields marked
+ * internal belong to the table.
+ */
 struct gw_flow {
 	struct gw_flow_key key;   /* 44 bytes */
 	uint8_t client_idx;       /* index in key of the initiator (0/1) */
@@ -71,21 +77,22 @@ struct gw_flow {
 	uint8_t app;              /* what decided: 0 none, 1 TLS, 2 HTTP (for records) */
 	int16_t role;             /* role index, -1 when unknown */
 	uint32_t rule;            /* rule/signature that decided (opaque to the table) */
+	uint32_t hash;            /* internal: key hash while in use, free-list link when free */
+	uint32_t closed_next;     /* internal: CLOSED FIFO link and flags */
 	uint64_t id;              /* unique per worker: (worker << 56) | counter */
 	uint64_t first_ns;
 	uint64_t last_ns;
-	uint64_t pkts[2];         /* by enum gw_flow_dir */
-	uint64_t bytes[2];
+	uint64_t bytes[2];        /* by enum gw_flow_dir */
+	uint32_t pkts[2];         /* by enum gw_flow_dir (wraps after 2^32) */
 	uint32_t client_next_seq; /* next sequence number the client will send */
 	uint32_t server_next_seq; /* next sequence number the server will send */
 	uint32_t client_isn;
 	uint32_t server_isn;
 	struct gw_flow_ext *ext;  /* non-NULL while pending with held state */
 	uint32_t bind_ref;        /* DNS binding reference handle + 1 (0: none), owner's */
+	uint32_t insp;            /* owner's inspection state index + 1 (0: none) */
 	uint16_t dns_qid[2];      /* DNS flows: ids of the last two queries */
 	uint32_t dns_qhash[2];    /* ... and a hash of their (qname, qtype) */
-	uint32_t slot;            /* internal: index in the table's array */
-	uint32_t timer_next;      /* internal: key hash while in use, free-list link when free */
 };
 
 struct gw_flow_table;
@@ -142,14 +149,33 @@ bool gw_flow_tcp_update(struct gw_flow *f, enum gw_flow_dir dir,
 /* Idle timeout of a flow in its current state. */
 uint64_t gw_flow_timeout(const struct gw_flow_table *t,
 			 const struct gw_flow *f);
-/* Refreshes last_ns (call on every packet). */
+/*
+ * Refreshes last_ns (call on every packet). A TCP flow in CLOSING or
+ * CLOSED joins the FIFO of closed flows here (see gw_flow_tcp_note).
+ */
 void gw_flow_touch(struct gw_flow_table *t, struct gw_flow *f, uint64_t now_ns);
+
+/*
+ * Call after gw_flow_tcp_update: a flow that has just become CLOSED (RST,
+ * or the last ACK) joins the FIFO of closed flows. All CLOSED flows share
+ * one timeout, so the FIFO's head is always the next to expire and
+ * gw_flow_expire removes them in O(1) each, without scanning the table:
+ * the sweep alone examines `budget` slots per call, which caps the rate
+ * of new connections a table can absorb at about budget x calls/s x the
+ * closed timeout (docs/performance.md). Calling it for any other flow is
+ * harmless; flows never noted are still found by the sweep.
+ */
+void gw_flow_tcp_note(struct gw_flow_table *t, struct gw_flow *f);
+/* Flows in the closed FIFO (including removed ones not yet popped). */
+uint32_t gw_flow_closed_queued(const struct gw_flow_table *t);
 
 typedef void (*gw_flow_expire_cb)(struct gw_flow *f, void *arg);
 /*
- * Incremental sweep: examines at most `budget` flows (continuing where the
- * last call stopped), calls cb for each one idle beyond its timeout, then
- * removes it. Returns the number expired.
+ * Expiry: first pops at most `budget` entries of the FIFO of closed flows
+ * (expiring the CLOSED ones idle beyond tcp_closed), then the incremental
+ * sweep examines at most `budget` slots (continuing where the last call
+ * stopped). cb is called for each flow idle beyond its timeout, which is
+ * then removed. Returns the number expired.
  */
 unsigned int gw_flow_expire(struct gw_flow_table *t, uint64_t now_ns,
 			    unsigned int budget, gw_flow_expire_cb cb, void *arg);

@@ -1,30 +1,51 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
+#include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/gw_error.h"
 #include "flow/gw_flow_ext.h"
 
 /*
- * A fixed array of exts plus one block of count * max_bytes reassembly
- * bytes, both allocated at create. Free exts form a LIFO list through
- * next_free (indices), so get/put are O(1) and the most recently used
- * (cache-warm) ext is handed out next. An ext in use has next_free ==
- * EXT_IN_USE, which lets put() ignore a double put or a foreign pointer
- * instead of corrupting the list.
+ * A fixed array of exts, one block of count * inline_bytes reassembly
+ * bytes and one of overflow_bufs * max_bytes, all allocated at create.
+ * Free exts form a LIFO list through next_free (indices), so get/put are
+ * O(1) and the most recently used (cache-warm) ext is handed out next. An
+ * ext in use has next_free == EXT_IN_USE, which lets put() ignore a double
+ * put or a foreign pointer instead of corrupting the list. Free overflow
+ * buffers are a stack of indices.
+ *
+ * The hold queue of each ext is max_segs entries of three arrays in pool
+ * storage (GW_HOLD_MAX inline took 896 bytes per ext for the default 16).
+ *
+ * Sizing at the defaults (4 096 exts, 16 KiB max_bytes, 16 segments):
+ * 4 096 x (2 KiB + ~0.4 KiB) + 128 x 16 KiB = ~12 MB, where one max_bytes
+ * buffer and 64 hold entries per ext took 73 MB (docs/performance.md,
+ * "Memory per flow").
  */
 
 #define EXT_NIL UINT32_MAX
 #define EXT_IN_USE (UINT32_MAX - 1)
 #define EXT_MAX_BYTES 65535u
 #define EXT_COUNT_MAX (UINT32_MAX - 2)
+#define EXT_INLINE_DEFAULT 2048u
+#define EXT_OVERFLOW_RATIO 32u
 
 struct gw_flow_ext_pool {
 	struct gw_flow_ext *exts;
-	uint8_t *bufs;
+	uint8_t *bufs;          /* count * lim.inline_bytes */
+	uint8_t *over;          /* lim.overflow_bufs * lim.max_bytes */
+	void **held;            /* count * lim.max_segs of each held array */
+	uint32_t *held_seq;
+	uint16_t *held_len;
+	uint32_t *over_free;    /* stack of free overflow indices */
+	uint32_t n_over_free;
 	uint32_t count;
 	uint32_t in_use;
 	uint32_t free_head;
+	uint64_t over_taken;
+	uint64_t over_exhausted;
 	struct gw_ext_limits lim;
 };
 
@@ -34,13 +55,35 @@ ext_limits_default(struct gw_ext_limits *lim)
 	lim->max_bytes = 16384;
 	lim->max_segs = 16;
 	lim->timeout_ns = UINT64_C(2000000000);
+	lim->inline_bytes = 0;
+	lim->overflow_bufs = 0;
+}
+
+/* Fills the sizes left at 0 and caps the others. */
+static void
+ext_limits_resolve(struct gw_ext_limits *lim, uint32_t count)
+{
+	if (lim->inline_bytes == 0)
+		lim->inline_bytes = EXT_INLINE_DEFAULT;
+	if (lim->inline_bytes >= lim->max_bytes) {
+		/* Everything fits inline: nothing to overflow into. */
+		lim->inline_bytes = lim->max_bytes;
+		lim->overflow_bufs = 0;
+		return;
+	}
+	if (lim->overflow_bufs == 0)
+		lim->overflow_bufs = count / EXT_OVERFLOW_RATIO > 0 ?
+					     count / EXT_OVERFLOW_RATIO : 1;
+	/* More than one per ext can never be used at once. */
+	if (lim->overflow_bufs > count)
+		lim->overflow_bufs = count;
 }
 
 struct gw_flow_ext_pool *
 gw_flow_ext_pool_create(uint32_t count, const struct gw_ext_limits *lim)
 {
 	struct gw_flow_ext_pool *p;
-	size_t exts_size, bufs_size;
+	size_t exts_size, bufs_size, over_size, n_hold;
 	uint32_t i;
 
 	if (count == 0 || count > EXT_COUNT_MAX)
@@ -57,26 +100,57 @@ gw_flow_ext_pool_create(uint32_t count, const struct gw_ext_limits *lim)
 		p->lim = *lim;
 	else
 		ext_limits_default(&p->lim);
+	ext_limits_resolve(&p->lim, count);
 	p->count = count;
 	if (__builtin_mul_overflow((size_t)count, sizeof(struct gw_flow_ext),
 				   &exts_size) ||
-	    __builtin_mul_overflow((size_t)count, (size_t)p->lim.max_bytes,
-				   &bufs_size)) {
+	    __builtin_mul_overflow((size_t)count, (size_t)p->lim.inline_bytes,
+				   &bufs_size) ||
+	    __builtin_mul_overflow((size_t)p->lim.overflow_bufs,
+				   (size_t)p->lim.max_bytes, &over_size)) {
 		free(p);
 		return NULL;
 	}
 	p->exts = malloc(exts_size);
 	p->bufs = malloc(bufs_size);
-	if (p->exts == NULL || p->bufs == NULL) {
+	/* count * max_segs <= 2^32 * 64: no overflow in size_t on 64-bit. */
+	n_hold = (size_t)count * p->lim.max_segs;
+	p->held = malloc(n_hold * sizeof(*p->held));
+	p->held_seq = malloc(n_hold * sizeof(*p->held_seq));
+	p->held_len = malloc(n_hold * sizeof(*p->held_len));
+	if (p->lim.overflow_bufs > 0) {
+		p->over = malloc(over_size);
+		p->over_free = malloc(p->lim.overflow_bufs *
+				      sizeof(*p->over_free));
+	}
+	if (p->exts == NULL || p->bufs == NULL || p->held == NULL ||
+	    p->held_seq == NULL || p->held_len == NULL ||
+	    (p->lim.overflow_bufs > 0 &&
+	     (p->over == NULL || p->over_free == NULL))) {
 		gw_flow_ext_pool_free(p);
 		return NULL;
 	}
 	/* Written now so that the pages are faulted in here, not on the data path. */
 	memset(p->exts, 0, exts_size);
+	memset(p->held, 0, n_hold * sizeof(*p->held));
+	memset(p->held_seq, 0, n_hold * sizeof(*p->held_seq));
+	memset(p->held_len, 0, n_hold * sizeof(*p->held_len));
 	memset(p->bufs, 0, bufs_size);
-	for (i = 0; i < count; i++)
+	if (p->over != NULL)
+		memset(p->over, 0, over_size);
+	for (i = 0; i < count; i++) {
+		size_t h = (size_t)i * p->lim.max_segs;
+
 		p->exts[i].next_free = i + 1 < count ? i + 1 : EXT_NIL;
+		p->exts[i].held = p->held + h;
+		p->exts[i].held_seq = p->held_seq + h;
+		p->exts[i].held_len = p->held_len + h;
+	}
 	p->free_head = 0;
+	/* Lowest index on top: the first grows reuse the same (warm) buffers. */
+	for (i = 0; i < p->lim.overflow_bufs; i++)
+		p->over_free[i] = p->lim.overflow_bufs - 1 - i;
+	p->n_over_free = p->lim.overflow_bufs;
 	return p;
 }
 
@@ -87,7 +161,39 @@ gw_flow_ext_pool_free(struct gw_flow_ext_pool *p)
 		return;
 	free(p->exts);
 	free(p->bufs);
+	free(p->over);
+	free(p->over_free);
+	free(p->held);
+	free(p->held_seq);
+	free(p->held_len);
 	free(p);
+}
+
+/* gw_stream grow callback: moves the stream of an ext into an overflow buffer. */
+static int
+ext_stream_grow(struct gw_stream *s, uint32_t need, void *arg)
+{
+	struct gw_flow_ext_pool *p = arg;
+	struct gw_flow_ext *e = (struct gw_flow_ext *)(void *)((char *)s -
+				offsetof(struct gw_flow_ext, stream));
+	uint8_t *nb;
+	uint32_t idx;
+
+	if (need > p->lim.max_bytes || e->overflow != 0)
+		return GW_ELIMIT; /* cannot happen: cap is max_bytes */
+	if (p->n_over_free == 0) {
+		p->over_exhausted++;
+		return GW_ELIMIT;
+	}
+	idx = p->over_free[--p->n_over_free];
+	nb = p->over + (size_t)idx * p->lim.max_bytes;
+	/* Received bytes all lie below buf_size: contig and every range end. */
+	memcpy(nb, s->buf, s->buf_size);
+	s->buf = nb;
+	s->buf_size = p->lim.max_bytes;
+	e->overflow = idx + 1;
+	p->over_taken++;
+	return 0;
 }
 
 struct gw_flow_ext *
@@ -102,8 +208,11 @@ gw_flow_ext_get(struct gw_flow_ext_pool *p, uint32_t client_isn_plus1,
 	e = &p->exts[idx];
 	p->free_head = e->next_free;
 	e->next_free = EXT_IN_USE;
-	gw_stream_init(&e->stream, p->bufs + (size_t)idx * p->lim.max_bytes,
-		       p->lim.max_bytes, client_isn_plus1);
+	e->overflow = 0;
+	gw_stream_init_grow(&e->stream,
+			    p->bufs + (size_t)idx * p->lim.inline_bytes,
+			    p->lim.inline_bytes, p->lim.max_bytes,
+			    client_isn_plus1, ext_stream_grow, p);
 	e->deadline_ns = now_ns + p->lim.timeout_ns;
 	e->n_held = 0;
 	p->in_use++;
@@ -123,6 +232,16 @@ gw_flow_ext_put(struct gw_flow_ext_pool *p, struct gw_flow_ext *e)
 	    e->next_free != EXT_IN_USE)
 		return;
 	idx = (uint32_t)(d / sizeof(*e));
+	if (e->overflow != 0) {
+		p->over_free[p->n_over_free++] = e->overflow - 1;
+		e->overflow = 0;
+	}
+	/* No stale pointer into a buffer that another ext may now own. */
+	e->stream.buf = NULL;
+	e->stream.buf_size = 0;
+	e->stream.cap = 0;
+	e->stream.contig = 0;
+	e->stream.n_ranges = 0;
 	e->n_held = 0;
 	e->next_free = p->free_head;
 	p->free_head = idx;
@@ -139,6 +258,15 @@ uint32_t
 gw_flow_ext_in_use(const struct gw_flow_ext_pool *p)
 {
 	return p->in_use;
+}
+
+void
+gw_flow_ext_stats(const struct gw_flow_ext_pool *p, struct gw_flow_ext_stats *st)
+{
+	st->overflow_total = p->lim.overflow_bufs;
+	st->overflow_in_use = p->lim.overflow_bufs - p->n_over_free;
+	st->overflow_taken = p->over_taken;
+	st->overflow_exhausted = p->over_exhausted;
 }
 
 bool

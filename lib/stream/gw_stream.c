@@ -34,10 +34,29 @@ gw_stream_init(struct gw_stream *s, uint8_t *buf, uint32_t cap,
 		cap = INT32_MAX;
 	s->buf = buf;
 	s->cap = buf != NULL ? cap : 0;
+	s->buf_size = s->cap;
+	s->grow = NULL;
+	s->grow_arg = NULL;
 	s->base_seq = base_seq;
 	s->contig = 0;
 	s->n_ranges = 0;
 	s->n_segs = 0;
+}
+
+void
+gw_stream_init_grow(struct gw_stream *s, uint8_t *buf, uint32_t buf_size,
+		    uint32_t cap, uint32_t base_seq, gw_stream_grow_fn grow,
+		    void *grow_arg)
+{
+	gw_stream_init(s, buf, cap, base_seq);
+	if (buf == NULL || grow == NULL)
+		return;
+	/* Without a buffer there is nothing to grow from; never larger than cap. */
+	s->buf_size = buf_size < s->cap ? buf_size : s->cap;
+	if (s->buf_size < s->cap) {
+		s->grow = grow;
+		s->grow_arg = grow_arg;
+	}
 }
 
 /* Saturates rather than wraps: the counter only ever grows. */
@@ -180,6 +199,11 @@ gw_stream_add(struct gw_stream *s, uint32_t seq, const uint8_t *data,
 	if (n - first > GW_STREAM_MAX_RANGES)
 		return GW_ELIMIT;
 
+	/* Everything checked: only now may the buffer grow (a failure leaves the stream as it was). */
+	if (end > s->buf_size &&
+	    (s->grow == NULL || s->grow(s, end, s->grow_arg) < 0 ||
+	     s->buf_size < end))
+		return GW_ELIMIT;
 	stream_copy_gaps(s, off, end, data);
 	for (i = first; i < n; i++) {
 		s->ranges[i - first].start = out[i].start;

@@ -46,6 +46,25 @@ mk(uint32_t cap, uint32_t k, uint32_t grace_s, uint32_t ttl_max_s)
 	return t;
 }
 
+/* With the shared address pool and text arena sized explicitly (0: default). */
+static struct gw_dns_bind *
+mk_pools(uint32_t cap, uint32_t k, uint32_t grace_s, uint32_t ttl_max_s,
+	 uint32_t addr_pool, uint32_t text_chunks)
+{
+	struct gw_dns_bind_conf c;
+	struct gw_dns_bind *t;
+
+	gw_dns_bind_conf_init(&c, cap, k);
+	c.grace_s = grace_s;
+	c.ttl_max_s = ttl_max_s;
+	c.hash_seed = 0x1234567;
+	c.addr_pool = addr_pool;
+	c.text_chunks = text_chunks;
+	t = gw_dns_bind_create(&c);
+	ck_assert_ptr_nonnull(t);
+	return t;
+}
+
 static int
 chk(struct gw_dns_bind *t, const char *name, const char *addr, uint64_t now)
 {
@@ -863,9 +882,15 @@ rnd(uint64_t *s)
 	return *s * 0x2545f4914f6cdd1dull;
 }
 
+/*
+ * The model has addrs_per_name slots per name: the table answers exactly
+ * like it when its shared pools can hold every name full (they then never
+ * run short), which the pools sized here guarantee.
+ */
 START_TEST(test_model_random)
 {
-	struct gw_dns_bind *t = mk(M_CAP, M_K, M_GRACE, M_TTL_MAX);
+	struct gw_dns_bind *t = mk_pools(M_CAP, M_K, M_GRACE, M_TTL_MAX,
+					 M_CAP * M_K, M_CAP * 10);
 	static const uint32_t ttls[] = {0, 1, 5, 30, 59, 60, 61, 100000};
 	struct model *m = calloc(1, sizeof(*m));
 	uint64_t seed = 0x9e3779b97f4a7c15ull;
@@ -959,6 +984,192 @@ START_TEST(test_model_random)
 	ck_assert_uint_gt(m->st.names_expired, 10);
 	ck_assert_uint_gt(ops[5], 1000);
 	free(m);
+	gw_dns_bind_free(t);
+}
+END_TEST
+
+/*
+ * Default (smaller) shared pools under the same random operations: the
+ * model no longer predicts every answer (the pools evict earlier), but
+ * the safety properties hold against an oracle of everything learned:
+ * a pair is only ever bound if it was learned and its TTL + grace has not
+ * passed or it is referenced; a referenced pair stays bound and its
+ * reference can be dropped; sizes stay within the pools.
+ */
+START_TEST(test_small_pools_random)
+{
+	static const uint32_t pools[][2] = {{0, 0}, {M_K, 0}, {M_CAP, 20}};
+	struct gw_dns_bind *t = mk_pools(M_CAP, M_K, M_GRACE, M_TTL_MAX,
+					 pools[_i][0], pools[_i][1]);
+	static const uint32_t ttls[] = {0, 1, 5, 30, 59, 60, 61, 100000};
+	static uint64_t o_exp[M_NAMES][M_ADDRS + 1];
+	static uint32_t o_refs[M_NAMES][M_ADDRS + 1];
+	static bool o_seen[M_NAMES][M_ADDRS + 1];
+	struct gw_dns_bind_stats st = stats(t);
+	uint64_t seed = 0x7f4a7c159e3779b9ull + (uint64_t)_i;
+	uint64_t now = T0;
+	unsigned int bound = 0, pool_short0 = 0;
+
+	memset(o_exp, 0, sizeof(o_exp));
+	memset(o_refs, 0, sizeof(o_refs));
+	memset(o_seen, 0, sizeof(o_seen));
+	ck_assert_uint_eq(st.addr_pool,
+			  pools[_i][0] != 0 ? GW_MAX(pools[_i][0], M_K) :
+					      M_CAP * 2);
+	for (int step = 0; step < 100000; step++) {
+		unsigned int ni = (unsigned int)(rnd(&seed) % M_NAMES);
+		unsigned int ai[3];
+		char name[16];
+		struct gw_addr a[3];
+		size_t na = 1 + rnd(&seed) % 3;
+		int op = (int)(rnd(&seed) % 100);
+		bool ob;
+		int got;
+
+		snprintf(name, sizeof(name), "n%u.test", ni);
+		for (size_t j = 0; j < na; j++) {
+			uint8_t v4[4] = {192, 0, 2, 0};
+
+			ai[j] = 1 + (unsigned int)(rnd(&seed) % M_ADDRS);
+			v4[3] = (uint8_t)ai[j];
+			gw_addr_from_v4(&a[j], v4);
+		}
+		if (rnd(&seed) % 8 == 1)
+			now += rnd(&seed) % (20 * S);
+		ob = o_refs[ni][ai[0]] > 0 ||
+		     (o_seen[ni][ai[0]] && now < o_exp[ni][ai[0]] + M_GRACE * S);
+		if (op < 35) {
+			uint32_t ttl = ttls[rnd(&seed) % GW_ARRAY_SIZE(ttls)];
+
+			got = gw_dns_bind_learn(t, name, a, na, ttl, now);
+			if (got != GW_ENOSPC && (got < 0 || got > (int)na))
+				ck_abort_msg("step %d: learn %d", step, got);
+			ttl = GW_MIN(ttl, (uint32_t)M_TTL_MAX);
+			for (size_t j = 0; j < na; j++) {
+				o_seen[ni][ai[j]] = true;
+				o_exp[ni][ai[j]] = GW_MAX(o_exp[ni][ai[j]],
+							  now + ttl * S);
+			}
+		} else if (op < 65) {
+			got = gw_dns_bind_check(t, name, &a[0], now);
+			if (got == B && !ob)
+				ck_abort_msg("step %d: %s bound, never learned or expired",
+					     step, name);
+			if (o_refs[ni][ai[0]] > 0 && got != B)
+				ck_abort_msg("step %d: referenced pair lost: %d", step, got);
+			bound += got == B;
+		} else if (op < 78) {
+			got = gw_dns_bind_ref(t, name, &a[0], now);
+			if (got == GW_OK && !ob)
+				ck_abort_msg("step %d: ref on an unbound pair", step);
+			if (o_refs[ni][ai[0]] > 0 && got != GW_OK)
+				ck_abort_msg("step %d: ref on a referenced pair: %d", step, got);
+			if (got == GW_OK)
+				o_refs[ni][ai[0]]++;
+		} else if (op < 95) {
+			got = gw_dns_bind_unref(t, name, &a[0]);
+			if (got != (o_refs[ni][ai[0]] > 0 ? GW_OK : GW_ENOENT))
+				ck_abort_msg("step %d: unref %d with %u refs", step,
+					     got, o_refs[ni][ai[0]]);
+			if (got == GW_OK)
+				o_refs[ni][ai[0]]--;
+		} else {
+			gw_dns_bind_expire(t, now, M_CAP);
+		}
+		st = stats(t);
+		if (st.names > M_CAP || st.addrs > st.addr_pool)
+			ck_abort_msg("step %d: %u names, %u addrs", step, st.names,
+				     st.addrs);
+	}
+	ck_assert_uint_gt(bound, 300);
+	ck_assert_uint_gt(st.pool_short, pool_short0);
+	ck_assert_uint_gt(st.evicted, 100);
+	gw_dns_bind_free(t);
+}
+END_TEST
+
+/* The arena and pool run short before the name table: LRU names make room. */
+START_TEST(test_pools_short)
+{
+	struct gw_dns_bind *t = mk_pools(8, 4, 60, 86400, 4, 0);
+	struct gw_addr two[2] = {A("192.0.2.1"), A("192.0.2.2")};
+	struct gw_addr four[4] = {A("192.0.2.11"), A("192.0.2.12"),
+				  A("192.0.2.13"), A("192.0.2.14")};
+	struct gw_dns_bind_stats st;
+	char n[3][300];
+
+	st = stats(t);
+	ck_assert_uint_eq(st.addr_pool, 4);
+	ck_assert_uint_eq(st.text_chunks, 20);
+	ck_assert_int_eq(gw_dns_bind_learn(t, "a.test", two, 2, 60, T0), 2);
+	ck_assert_int_eq(gw_dns_bind_learn(t, "b.test", two, 2, 60, T0), 2);
+	/* Pool full: a (LRU) is evicted whole for c. */
+	ck_assert_int_eq(learn1(t, "c.test", "192.0.2.3", 60, T0), 1);
+	ck_assert_int_eq(chk(t, "a.test", "192.0.2.1", T0), U);
+	st = stats(t);
+	ck_assert_uint_eq(st.evicted, 1);
+	ck_assert_uint_eq(st.pool_short, 1);
+	ck_assert_uint_eq(st.addrs, 3);
+	/*
+	 * b referenced, c itself the only LRU name: c's own unreferenced
+	 * address that expires first (lowest slot on a tie) makes room, as
+	 * for a full name: .3, then .12 (slot 0), then .13 (slot 0 again).
+	 */
+	ck_assert_int_eq(ref1(t, "b.test", "192.0.2.1", T0), GW_OK);
+	ck_assert_int_eq(gw_dns_bind_learn(t, "c.test", four, 4, 60, T0 + S), 2);
+	ck_assert_int_eq(chk(t, "c.test", "192.0.2.3", T0 + S), N);
+	ck_assert_int_eq(chk(t, "c.test", "192.0.2.12", T0 + S), N);
+	ck_assert_int_eq(chk(t, "c.test", "192.0.2.13", T0 + S), N);
+	ck_assert_int_eq(chk(t, "c.test", "192.0.2.11", T0 + S), B);
+	ck_assert_int_eq(chk(t, "c.test", "192.0.2.14", T0 + S), B);
+	ck_assert_int_eq(chk(t, "b.test", "192.0.2.1", T0 + S), B);
+	ck_assert_int_eq(chk(t, "b.test", "192.0.2.2", T0 + S), B);
+	st = stats(t);
+	ck_assert_uint_eq(st.addrs, 4);
+	ck_assert_uint_eq(st.replaced_cap, 3);
+	/* Everything referenced: a new name's address is dropped. */
+	ck_assert_int_eq(ref1(t, "c.test", "192.0.2.11", T0 + S), GW_OK);
+	ck_assert_int_eq(ref1(t, "c.test", "192.0.2.14", T0 + S), GW_OK);
+	ck_assert_int_eq(ref1(t, "b.test", "192.0.2.2", T0 + S), GW_OK);
+	ck_assert_int_eq(learn1(t, "d.test", "192.0.2.4", 60, T0 + S), 0);
+	ck_assert_int_eq(chk(t, "d.test", "192.0.2.4", T0 + S), U);
+	ck_assert_uint_eq(stats(t).dropped_cap, 1);
+	/* Text: two longest names fill the 20 chunks; a third evicts the LRU one. */
+	ck_assert_int_eq(unref1(t, "b.test", "192.0.2.1"), GW_OK);
+	ck_assert_int_eq(unref1(t, "b.test", "192.0.2.2"), GW_OK);
+	ck_assert_int_eq(unref1(t, "c.test", "192.0.2.11"), GW_OK);
+	ck_assert_int_eq(unref1(t, "c.test", "192.0.2.14"), GW_OK);
+	ck_assert_uint_eq(gw_dns_bind_expire(t, T0 + 1000 * S, 8), 4);
+	ck_assert_uint_eq(stats(t).names, 0);
+	for (int v = 0; v < 3; v++) {
+		size_t l = 0;
+
+		for (int lab = 0; lab < 4; lab++) {
+			int ll = lab < 3 ? 63 : 61;
+
+			memset(n[v] + l, 'a' + lab + v, (size_t)ll);
+			l += (size_t)ll;
+			n[v][l++] = '.';
+		}
+		n[v][--l] = '\0';
+		ck_assert_int_eq(learn1(t, n[v], "192.0.2.99", 60, T0 + 1000 * S), 1);
+		ck_assert_int_eq(chk(t, n[v], "192.0.2.99", T0 + 1000 * S), B);
+	}
+	st = stats(t);
+	ck_assert_uint_eq(st.names, 2);
+	ck_assert_uint_eq(st.evicted, 2);
+	ck_assert_int_eq(chk(t, n[0], "192.0.2.99", T0 + 1000 * S), U);
+	ck_assert_int_eq(chk(t, n[1], "192.0.2.99", T0 + 1000 * S), B);
+	ck_assert_int_eq(chk(t, n[2], "192.0.2.99", T0 + 1000 * S), B);
+	/* A referenced long name is never evicted: the learn fails instead. */
+	ck_assert_int_eq(ref1(t, n[1], "192.0.2.99", T0 + 1000 * S), GW_OK);
+	ck_assert_int_eq(ref1(t, n[2], "192.0.2.99", T0 + 1000 * S), GW_OK);
+	ck_assert_int_eq(learn1(t, n[0], "192.0.2.99", 60, T0 + 1000 * S),
+			 GW_ENOSPC);
+	ck_assert_uint_eq(stats(t).full, 1);
+	ck_assert_uint_eq(stats(t).names, 2);
+	ck_assert_int_eq(learn1(t, "short.test", "192.0.2.98", 60, T0 + 1000 * S),
+			 GW_ENOSPC);
 	gw_dns_bind_free(t);
 }
 END_TEST
@@ -1069,6 +1280,7 @@ bind_suite(void)
 
 	tcase_add_test(tc, test_conf);
 	tcase_add_test(tc, test_ref_handles);
+	tcase_add_test(tc, test_pools_short);
 	tcase_add_loop_test(tc, test_names, 0, GW_ARRAY_SIZE(name_vecs));
 	tcase_add_test(tc, test_name_lengths);
 	tcase_add_loop_test(tc, test_ttl, 0, GW_ARRAY_SIZE(ttl_vecs));
@@ -1085,6 +1297,7 @@ bind_suite(void)
 	tc = tcase_create("stress");
 	tcase_set_timeout(tc, 300);
 	tcase_add_test(tc, test_model_random);
+	tcase_add_loop_test(tc, test_small_pools_random, 0, 3);
 	tcase_add_test(tc, test_flood);
 	suite_add_tcase(s, tc);
 	return s;

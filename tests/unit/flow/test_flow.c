@@ -630,7 +630,7 @@ expire_set(struct gw_flow **fl, unsigned int n, uint64_t now,
 /*
  * The sweep examines `budget` slots per call and continues where it
  * stopped, wrapping after the highest slot ever used. A fresh table hands
- * out slots 0, 1, 2... in insertion order (checked through f->slot).
+ * out slots 0, 1, 2... in insertion order (checked through the addresses).
  */
 START_TEST(test_expiry_budget_and_cursor)
 {
@@ -649,7 +649,7 @@ START_TEST(test_expiry_budget_and_cursor)
 		key_n(&k, 100 + i);
 		fl[i] = gw_flow_insert(t, &k, gw_flow_key_hash(&k), 0, now);
 		ck_assert_ptr_nonnull(fl[i]);
-		ck_assert_uint_eq(fl[i]->slot, i);
+		ck_assert_uint_eq((uint32_t)(fl[i] - fl[0]), i);
 		ck_assert_uint_eq(fl[i]->id, i + 1);
 	}
 	{
@@ -806,6 +806,188 @@ START_TEST(test_walk)
 }
 END_TEST
 
+/* ---- closed flows: FIFO expiry ---- */
+
+/* Inserts TCP flow i at now with the given state; notes it when CLOSED. */
+static struct gw_flow *
+closed_flow(struct gw_flow_table *t, uint32_t i, uint8_t state, uint64_t now)
+{
+	struct gw_flow_key k;
+	struct gw_flow *f;
+
+	key_n(&k, i);
+	f = gw_flow_insert(t, &k, gw_flow_key_hash(&k), 0, now);
+	ck_assert_ptr_nonnull(f);
+	f->tcp_state = state;
+	gw_flow_tcp_note(t, f);
+	return f;
+}
+
+/*
+ * CLOSED flows placed after 2000 established ones, so that a sweep of
+ * `budget` slots from slot 0 cannot reach them: whatever expires comes off
+ * the FIFO, in the order the flows closed, and only those past tcp_closed.
+ */
+START_TEST(test_closed_fifo_order)
+{
+	struct gw_flow_table *t = gw_flow_table_create(4096, &test_to);
+	struct cb_log log = {.t = NULL};
+	const uint64_t t0 = 1000000;
+	uint32_t i;
+
+	ck_assert_ptr_nonnull(t);
+	log.t = t;
+	for (i = 0; i < 2000; i++)
+		closed_flow(t, i, GW_TCP_ESTABLISHED, t0 + 50000);
+	ck_assert_uint_eq(gw_flow_closed_queued(t), 0);
+	for (i = 0; i < 40; i++)
+		closed_flow(t, 2000 + i, GW_TCP_CLOSED, t0 + 10 * i);
+	ck_assert_uint_eq(gw_flow_closed_queued(t), 40);
+	/* Noting twice, or a flow that is not CLOSED, changes nothing. */
+	gw_flow_tcp_note(t, gw_flow_lookup(t, &(struct gw_flow_key){0}, 0));
+	for (i = 0; i < 3; i++) {
+		struct gw_flow_key k;
+
+		key_n(&k, 2000 + i);
+		gw_flow_tcp_note(t, gw_flow_lookup(t, &k, gw_flow_key_hash(&k)));
+		key_n(&k, i);
+		gw_flow_tcp_note(t, gw_flow_lookup(t, &k, gw_flow_key_hash(&k)));
+	}
+	ck_assert_uint_eq(gw_flow_closed_queued(t), 40);
+	/* At t0 + 4000 + 95: flows closed at t0 .. t0 + 94 are past 4000. */
+	ck_assert_uint_eq(gw_flow_expire(t, t0 + 4000 + 95, 100, expire_cb, &log), 10);
+	for (i = 0; i < 10; i++)
+		ck_assert_uint_eq(log.ids[i], 2001 + i);
+	ck_assert(log.found_in_cb);
+	ck_assert_uint_eq(gw_flow_closed_queued(t), 30);
+	ck_assert_uint_eq(gw_flow_count(t), 2030);
+	/* The pop is budgeted too. */
+	ck_assert_uint_eq(gw_flow_expire(t, t0 + 4000 + 1000, 7, expire_cb, &log), 7);
+	ck_assert_uint_eq(log.ids[16], 2017);
+	ck_assert_uint_eq(gw_flow_expire(t, t0 + 4000 + 1000, 0, expire_cb, &log), 0);
+	ck_assert_uint_eq(gw_flow_expire(t, t0 + 4000 + 1000, 100, expire_cb, &log), 23);
+	ck_assert_uint_eq(gw_flow_closed_queued(t), 0);
+	ck_assert_uint_eq(gw_flow_count(t), 2000);
+	ck_assert_uint_eq(log.n, 40);
+	gw_flow_table_free(t);
+}
+END_TEST
+
+/* Touched, removed, reused and reopened entries of the FIFO. */
+START_TEST(test_closed_fifo_touch_remove)
+{
+	struct gw_flow_table *t = gw_flow_table_create(8, &test_to);
+	struct cb_log log = {.t = NULL};
+	struct gw_flow *a, *b, *c, *d;
+
+	ck_assert_ptr_nonnull(t);
+	log.t = t;
+	a = closed_flow(t, 1, GW_TCP_CLOSED, 100);
+	b = closed_flow(t, 2, GW_TCP_CLOSED, 101);
+	/* A retransmission on a: its idle time restarts, b expires first. */
+	gw_flow_touch(t, a, 105);
+	ck_assert_uint_eq(gw_flow_expire(t, 100 + 4000 + 2, 8, expire_cb, &log), 1);
+	ck_assert_uint_eq(log.ids[0], b->id);
+	ck_assert_uint_eq(gw_flow_closed_queued(t), 1);
+	ck_assert_uint_eq(gw_flow_expire(t, 105 + 4000, 8, expire_cb, &log), 0);
+	ck_assert_uint_eq(gw_flow_expire(t, 105 + 4000 + 1, 8, expire_cb, &log), 1);
+	ck_assert_uint_eq(log.n, 2);
+	ck_assert_uint_eq(gw_flow_count(t), 0);
+	ck_assert_uint_eq(gw_flow_closed_queued(t), 0);
+
+	/* Touched in CLOSING (the last ACK comes next): queued at the touch. */
+	c = closed_flow(t, 3, GW_TCP_FIN_WAIT, 200);
+	gw_flow_touch(t, c, 210);
+	ck_assert_uint_eq(gw_flow_closed_queued(t), 0);
+	c->tcp_state = GW_TCP_CLOSING;
+	gw_flow_touch(t, c, 220);
+	ck_assert_uint_eq(gw_flow_closed_queued(t), 1);
+	c->tcp_state = GW_TCP_CLOSED;
+	ck_assert_uint_eq(gw_flow_expire(t, 220 + 4000 + 1, 8, expire_cb, &log), 1);
+	ck_assert_uint_eq(log.n, 3);
+
+	/* A CLOSING flow whose last ACK never comes leaves the FIFO (tcp_fin). */
+	c = closed_flow(t, 3, GW_TCP_CLOSING, 300);
+	gw_flow_touch(t, c, 300);
+	ck_assert_uint_eq(gw_flow_closed_queued(t), 1);
+	ck_assert_uint_eq(gw_flow_expire(t, 300 + 3000, 8, expire_cb, &log), 0);
+	ck_assert_uint_eq(gw_flow_closed_queued(t), 0);
+	ck_assert_uint_eq(gw_flow_expire(t, 300 + 3000 + 1, 8, expire_cb, &log), 1);
+	ck_assert_uint_eq(gw_flow_count(t), 0);
+
+	/* Removed while queued: its slot is reused (LIFO) by an open flow. */
+	a = closed_flow(t, 4, GW_TCP_CLOSED, 400);
+	b = closed_flow(t, 5, GW_TCP_CLOSED, 401);
+	ck_assert_uint_eq(gw_flow_closed_queued(t), 2);
+	gw_flow_remove(t, a);
+	ck_assert_uint_eq(gw_flow_closed_queued(t), 2);
+	d = closed_flow(t, 6, GW_TCP_ESTABLISHED, 402);
+	ck_assert_ptr_eq(d, a);
+	/* ... then the same for b, whose slot goes to a flow that closes too. */
+	gw_flow_remove(t, b);
+	c = closed_flow(t, 7, GW_TCP_SYN_SENT, 403);
+	ck_assert_ptr_eq(c, b);
+	c->tcp_state = GW_TCP_CLOSED;
+	gw_flow_touch(t, c, 500);
+	gw_flow_tcp_note(t, c);
+	gw_flow_touch(t, d, 4400); /* d stays open and busy */
+	ck_assert_uint_eq(gw_flow_closed_queued(t), 2);
+	log.n = 0;
+	/* d is popped, not expired; c waits for its own time, then goes. */
+	ck_assert_uint_eq(gw_flow_expire(t, 401 + 4000 + 1, 2, expire_cb, &log), 0);
+	ck_assert_uint_eq(gw_flow_count(t), 2);
+	ck_assert_uint_eq(gw_flow_closed_queued(t), 1);
+	ck_assert_uint_eq(gw_flow_expire(t, 500 + 4000 + 1, 1, expire_cb, &log), 1);
+	ck_assert_uint_eq(log.ids[0], c->id);
+	ck_assert_uint_eq(gw_flow_closed_queued(t), 0);
+	ck_assert_ptr_eq(gw_flow_lookup(t, &d->key, gw_flow_key_hash(&d->key)), d);
+
+	/* Reopened (state left CLOSED) before its turn: popped, kept. */
+	a = closed_flow(t, 8, GW_TCP_CLOSED, 600);
+	a->tcp_state = GW_TCP_SYN_SENT;
+	ck_assert_uint_eq(gw_flow_expire(t, 600 + 900, 1, expire_cb, &log), 0);
+	ck_assert_uint_eq(gw_flow_closed_queued(t), 0);
+	ck_assert_ptr_eq(gw_flow_lookup(t, &a->key, gw_flow_key_hash(&a->key)), a);
+	gw_flow_table_free(t);
+}
+END_TEST
+
+/*
+ * New connections at one per tick, each closed at once, with an expiry
+ * budget of one slot per tick: the sweep alone cannot keep up (a flow
+ * waits tcp_closed + one lap of the table), the FIFO holds the table at
+ * tcp_closed flows for good.
+ */
+START_TEST(test_closed_fifo_rate)
+{
+	const uint32_t cap = 4096 + 64;
+	struct gw_flow_table *t = gw_flow_table_create(cap, &test_to);
+	uint32_t i, max = 0, failed = 0;
+
+	ck_assert_ptr_nonnull(t);
+	for (i = 0; i < 200000; i++) {
+		uint64_t now = 1000000 + i;
+		struct gw_flow_key k;
+		struct gw_flow *f;
+
+		key_np(&k, i, 6);
+		f = gw_flow_insert(t, &k, gw_flow_key_hash(&k), 0, now);
+		if (f == NULL) {
+			failed++;
+		} else {
+			f->tcp_state = GW_TCP_CLOSED;
+			gw_flow_tcp_note(t, f);
+		}
+		gw_flow_expire(t, now, 1, NULL, NULL);
+		if (gw_flow_count(t) > max)
+			max = gw_flow_count(t);
+	}
+	ck_assert_uint_eq(failed, 0);
+	ck_assert_uint_le(max, 4000 + 2);
+	gw_flow_table_free(t);
+}
+END_TEST
+
 static Suite *
 flow_suite(void)
 {
@@ -826,6 +1008,9 @@ flow_suite(void)
 	tcase_add_test(tc, test_expiry_budget_and_cursor);
 	tcase_add_test(tc, test_expiry_sweep_many);
 	tcase_add_test(tc, test_walk);
+	tcase_add_test(tc, test_closed_fifo_order);
+	tcase_add_test(tc, test_closed_fifo_touch_remove);
+	tcase_add_test(tc, test_closed_fifo_rate);
 	suite_add_tcase(s, tc);
 	return s;
 }

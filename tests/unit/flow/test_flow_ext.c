@@ -18,13 +18,13 @@ START_TEST(test_create_args)
 		struct gw_ext_limits lim;
 		bool ok;
 	} vec[] = {
-		{1, {1, 1, 0}, true},
-		{4, {65535, GW_HOLD_MAX, 1}, true},
-		{0, {16384, 16, 1}, false},
-		{4, {0, 16, 1}, false},
-		{4, {65536, 16, 1}, false},
-		{4, {16384, 0, 1}, false},
-		{4, {16384, GW_HOLD_MAX + 1, 1}, false},
+		{1, {1, 1, 0, 0, 0}, true},
+		{4, {65535, GW_HOLD_MAX, 1, 0, 0}, true},
+		{0, {16384, 16, 1, 0, 0}, false},
+		{4, {0, 16, 1, 0, 0}, false},
+		{4, {65536, 16, 1, 0, 0}, false},
+		{4, {16384, 0, 1, 0, 0}, false},
+		{4, {16384, GW_HOLD_MAX + 1, 1, 0, 0}, false},
 	};
 	unsigned int i;
 
@@ -63,7 +63,7 @@ END_TEST
 
 START_TEST(test_exhaustion_and_reuse)
 {
-	const struct gw_ext_limits lim = {100, 4, 1000};
+	const struct gw_ext_limits lim = {100, 4, 1000, 0, 0};
 	struct gw_flow_ext_pool *p = gw_flow_ext_pool_create(3, &lim);
 	struct gw_flow_ext *e[3], *x;
 	uint8_t data[100];
@@ -147,7 +147,7 @@ START_TEST(test_hold_limit)
 {
 	static const uint16_t limits[] = {1, 4, 16, GW_HOLD_MAX};
 	uint16_t max = limits[_i];
-	const struct gw_ext_limits lim = {64, max, 1};
+	const struct gw_ext_limits lim = {64, max, 1, 0, 0};
 	struct gw_flow_ext_pool *p = gw_flow_ext_pool_create(2, &lim);
 	struct gw_flow_ext *e;
 	int pkts[GW_HOLD_MAX + 1];
@@ -194,7 +194,7 @@ static const struct sort_vec sort_vectors[] = {
 START_TEST(test_sort_vectors)
 {
 	const struct sort_vec *v = &sort_vectors[_i];
-	const struct gw_ext_limits lim = {64, 8, 1};
+	const struct gw_ext_limits lim = {64, 8, 1, 0, 0};
 	struct gw_flow_ext_pool *p = gw_flow_ext_pool_create(1, &lim);
 	struct gw_flow_ext *e;
 	int pkts[8];
@@ -221,7 +221,7 @@ END_TEST
 /* 64 random sequence numbers in a window that crosses 2^32, many duplicates. */
 START_TEST(test_sort_random)
 {
-	const struct gw_ext_limits lim = {64, GW_HOLD_MAX, 1};
+	const struct gw_ext_limits lim = {64, GW_HOLD_MAX, 1, 0, 0};
 	struct gw_flow_ext_pool *p = gw_flow_ext_pool_create(1, &lim);
 	uint64_t rs = 0x1234567ull + (uint64_t)_i;
 	unsigned int round;
@@ -267,6 +267,162 @@ START_TEST(test_sort_random)
 }
 END_TEST
 
+/* Inline buffer and overflow pool sizes: defaults and caps. */
+START_TEST(test_overflow_sizing)
+{
+	static const struct {
+		uint32_t count, max_bytes, inl, over;
+		uint32_t want_inl, want_over;
+	} vec[] = {
+		{4096, 16384, 0, 0, 2048, 128},  /* the loader's defaults */
+		{10, 16384, 0, 0, 2048, 1},      /* at least one */
+		{10, 16384, 0, 50, 2048, 10},    /* never more than one per ext */
+		{10, 16384, 4000, 3, 4000, 3},
+		{10, 1000, 0, 0, 1000, 0},       /* all fits inline: no pool */
+		{10, 1000, 1000, 5, 1000, 0},
+		{10, 1000, 5000, 5, 1000, 0},
+	};
+	unsigned int i;
+
+	for (i = 0; i < GW_ARRAY_SIZE(vec); i++) {
+		struct gw_ext_limits lim = {vec[i].max_bytes, 16, 1, vec[i].inl,
+					    vec[i].over};
+		struct gw_flow_ext_pool *p = gw_flow_ext_pool_create(vec[i].count,
+								     &lim);
+		const struct gw_ext_limits *l;
+		struct gw_flow_ext_stats st;
+		struct gw_flow_ext *e;
+
+		ck_assert_ptr_nonnull(p);
+		l = gw_flow_ext_limits(p);
+		ck_assert_uint_eq(l->max_bytes, vec[i].max_bytes);
+		ck_assert_uint_eq(l->inline_bytes, vec[i].want_inl);
+		ck_assert_uint_eq(l->overflow_bufs, vec[i].want_over);
+		gw_flow_ext_stats(p, &st);
+		ck_assert_uint_eq(st.overflow_total, vec[i].want_over);
+		ck_assert_uint_eq(st.overflow_in_use, 0);
+		e = gw_flow_ext_get(p, 1, 0);
+		ck_assert_ptr_nonnull(e);
+		/* The stream's limit is max_bytes, whatever it starts in. */
+		ck_assert_uint_eq(e->stream.cap, vec[i].max_bytes);
+		ck_assert_uint_eq(e->stream.buf_size, vec[i].want_inl);
+		gw_flow_ext_put(p, e);
+		gw_flow_ext_pool_free(p);
+	}
+}
+END_TEST
+
+static void
+msg_fill(uint8_t *m, uint32_t len, uint8_t salt)
+{
+	uint32_t i;
+
+	for (i = 0; i < len; i++)
+		m[i] = (uint8_t)(i * 13 + salt);
+}
+
+/*
+ * A message longer than the inline buffer, split at every offset and sent
+ * second part first: the stream moves into an overflow buffer with the
+ * bytes and ranges it had, and put returns the buffer to the pool.
+ */
+START_TEST(test_overflow_split)
+{
+	const struct gw_ext_limits lim = {600, 16, 1, 100, 1};
+	struct gw_flow_ext_pool *p = gw_flow_ext_pool_create(2, &lim);
+	struct gw_flow_ext_stats st;
+	uint8_t msg[600];
+	uint32_t len, k;
+	uint64_t taken = 0;
+
+	ck_assert_ptr_nonnull(p);
+	msg_fill(msg, sizeof(msg), 5);
+	for (len = 99; len <= 600; len += 167) {
+		for (k = 1; k < len; k++) {
+			struct gw_flow_ext *e = gw_flow_ext_get(p, 1000, 0);
+			const uint8_t *inl;
+
+			ck_assert_ptr_nonnull(e);
+			inl = e->stream.buf;
+			ck_assert_int_eq(gw_stream_add(&e->stream, 1000 + k, msg + k,
+						       len - k), 0);
+			ck_assert_int_eq(gw_stream_add(&e->stream, 1000, msg, k),
+					 (int)len);
+			ck_assert_mem_eq(e->stream.buf, msg, len);
+			gw_flow_ext_stats(p, &st);
+			if (len > 100) {
+				taken++;
+				ck_assert_ptr_ne(e->stream.buf, inl);
+				ck_assert_uint_eq(e->stream.buf_size, 600);
+				ck_assert_uint_eq(st.overflow_in_use, 1);
+			} else {
+				ck_assert_ptr_eq(e->stream.buf, inl);
+				ck_assert_uint_eq(st.overflow_in_use, 0);
+			}
+			ck_assert_uint_eq(st.overflow_taken, taken);
+			/* Still bounded by max_bytes. */
+			ck_assert_int_eq(gw_stream_add(&e->stream, 1000 + 600, msg, 1),
+					 GW_ELIMIT);
+			gw_flow_ext_put(p, e);
+			gw_flow_ext_stats(p, &st);
+			ck_assert_uint_eq(st.overflow_in_use, 0);
+		}
+	}
+	ck_assert_uint_eq(st.overflow_exhausted, 0);
+	gw_flow_ext_pool_free(p);
+}
+END_TEST
+
+/* An empty overflow pool refuses the grow (GW_ELIMIT, counted, nothing stored). */
+START_TEST(test_overflow_exhausted)
+{
+	const struct gw_ext_limits lim = {1000, 16, 1, 100, 2};
+	struct gw_flow_ext_pool *p = gw_flow_ext_pool_create(4, &lim);
+	struct gw_flow_ext *e[4];
+	struct gw_flow_ext_stats st;
+	struct gw_stream before;
+	uint8_t msg[1000];
+	unsigned int i;
+
+	ck_assert_ptr_nonnull(p);
+	msg_fill(msg, sizeof(msg), 1);
+	for (i = 0; i < 4; i++) {
+		e[i] = gw_flow_ext_get(p, 0, 0);
+		ck_assert_ptr_nonnull(e[i]);
+		ck_assert_int_eq(gw_stream_add(&e[i]->stream, 0, msg, 60), 60);
+	}
+	ck_assert_int_eq(gw_stream_add(&e[0]->stream, 60, msg + 60, 940), 1000);
+	ck_assert_int_eq(gw_stream_add(&e[1]->stream, 60, msg + 60, 141), 201);
+	ck_assert_ptr_ne(e[0]->stream.buf, e[1]->stream.buf);
+	before = e[2]->stream;
+	ck_assert_int_eq(gw_stream_add(&e[2]->stream, 60, msg + 60, 41), GW_ELIMIT);
+	ck_assert_mem_eq(&e[2]->stream, &before, sizeof(before));
+	gw_flow_ext_stats(p, &st);
+	ck_assert_uint_eq(st.overflow_in_use, 2);
+	ck_assert_uint_eq(st.overflow_taken, 2);
+	ck_assert_uint_eq(st.overflow_exhausted, 1);
+	/* What fits inline still works. */
+	ck_assert_int_eq(gw_stream_add(&e[2]->stream, 60, msg + 60, 40), 100);
+	/* A put frees a buffer for the next grow; bytes are carried over. */
+	gw_flow_ext_put(p, e[0]);
+	ck_assert_int_eq(gw_stream_add(&e[2]->stream, 100, msg + 100, 900), 1000);
+	ck_assert_mem_eq(e[2]->stream.buf, msg, 1000);
+	ck_assert_mem_eq(e[1]->stream.buf, msg, 201);
+	ck_assert_int_eq(gw_stream_add(&e[3]->stream, 60, msg + 60, 100), GW_ELIMIT);
+	gw_flow_ext_stats(p, &st);
+	ck_assert_uint_eq(st.overflow_in_use, 2);
+	ck_assert_uint_eq(st.overflow_taken, 3);
+	ck_assert_uint_eq(st.overflow_exhausted, 2);
+	gw_flow_ext_put(p, e[1]);
+	gw_flow_ext_put(p, e[2]);
+	gw_flow_ext_put(p, e[3]);
+	gw_flow_ext_stats(p, &st);
+	ck_assert_uint_eq(st.overflow_in_use, 0);
+	ck_assert_uint_eq(gw_flow_ext_in_use(p), 0);
+	gw_flow_ext_pool_free(p);
+}
+END_TEST
+
 static Suite *
 ext_suite(void)
 {
@@ -280,6 +436,9 @@ ext_suite(void)
 	tcase_add_loop_test(tc, test_sort_vectors, 0,
 			    GW_ARRAY_SIZE(sort_vectors));
 	tcase_add_loop_test(tc, test_sort_random, 0, 3);
+	tcase_add_test(tc, test_overflow_sizing);
+	tcase_add_test(tc, test_overflow_split);
+	tcase_add_test(tc, test_overflow_exhausted);
 	suite_add_tcase(s, tc);
 	return s;
 }

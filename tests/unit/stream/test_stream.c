@@ -31,6 +31,9 @@ struct model {
 
 struct fixture {
 	struct gw_guard guard;  /* stream buffer ends at a guard page */
+	struct gw_guard sguard; /* growable streams: the small first buffer */
+	uint8_t *big;           /* ... and the cap-sized one they grow into */
+	unsigned int grows;
 	struct gw_guard dguard; /* source bytes end at a guard page */
 	uint8_t *dend;
 	struct gw_stream s;
@@ -59,6 +62,9 @@ fixture_init(struct fixture *fx, uint32_t cap, uint32_t base)
 	buf = gw_guard_place(&fx->guard, seg_room, cap);
 	memset(buf, 0xee, cap);
 	gw_stream_init(&fx->s, buf, cap, base);
+	fx->sguard.map = NULL;
+	fx->big = NULL;
+	fx->grows = 0;
 	/* room for the longest segment of any test, right before a guard page */
 	fx->dend = gw_guard_place(&fx->dguard, seg_room, sizeof(seg_room)) +
 		   sizeof(seg_room);
@@ -71,7 +77,42 @@ static void
 fixture_fini(struct fixture *fx)
 {
 	gw_guard_release(&fx->guard);
+	gw_guard_release(&fx->sguard);
 	gw_guard_release(&fx->dguard);
+}
+
+/* Grow callback of the fixture: moves into the cap-sized guarded buffer once. */
+static int
+fixture_grow(struct gw_stream *s, uint32_t need, void *arg)
+{
+	struct fixture *fx = arg;
+
+	ck_assert_ptr_eq(s, &fx->s);
+	ck_assert_uint_gt(need, s->buf_size);
+	ck_assert_uint_le(need, s->cap);
+	ck_assert_ptr_nonnull(fx->big);
+	memcpy(fx->big, s->buf, s->buf_size);
+	s->buf = fx->big;
+	s->buf_size = s->cap;
+	fx->big = NULL;
+	fx->grows++;
+	return 0;
+}
+
+/* A stream that starts in `inl` bytes (both buffers end at guard pages). */
+static void
+fixture_init_grow(struct fixture *fx, uint32_t cap, uint32_t base,
+		  uint32_t inl)
+{
+	uint8_t *small;
+
+	fixture_init(fx, cap, base);
+	fx->big = fx->s.buf;
+	small = gw_guard_place(&fx->sguard, seg_room, inl);
+	memset(small, 0xee, inl);
+	gw_stream_init_grow(&fx->s, small, inl, cap, base, fixture_grow, fx);
+	ck_assert_uint_eq(fx->s.cap, cap);
+	ck_assert_uint_eq(fx->s.buf_size, inl < cap ? inl : cap);
 }
 
 static uint32_t
@@ -165,10 +206,13 @@ check_state(const struct fixture *fx)
 		if (fx->s.ranges[i].start != st[i] || fx->s.ranges[i].end != en[i])
 			bad_range = i;
 	ck_assert_msg(bad_range == UINT32_MAX, "range %u differs", bad_range);
+	ck_assert_uint_le(fx->s.buf_size, fx->m.cap);
 	for (pos = 0; pos < fx->m.cap && bad_byte == UINT32_MAX; pos++) {
 		uint8_t want = fx->m.have[pos] ? fx->m.buf[pos] : 0xee;
 
-		if (fx->s.buf[pos] != want)
+		/* Beyond the buffer (not grown yet) nothing may have arrived. */
+		if (pos >= fx->s.buf_size ? fx->m.have[pos] :
+					    fx->s.buf[pos] != want)
 			bad_byte = pos;
 	}
 	ck_assert_msg(bad_byte == UINT32_MAX, "byte %u differs", bad_byte);
@@ -606,6 +650,108 @@ START_TEST(test_random_model)
 }
 END_TEST
 
+/*
+ * The random model run on growable streams: the stream starts in a buffer
+ * of 0..cap bytes and must grow exactly when a segment first reaches past
+ * it, with every byte and range carried over.
+ */
+START_TEST(test_random_model_grow)
+{
+	struct fixture *fx = malloc(sizeof(*fx));
+	uint8_t data[600];
+	unsigned int round;
+
+	ck_assert_ptr_nonnull(fx);
+	rng_state = 0x13198a2e03707344ull + (uint64_t)_i;
+	for (round = 0; round < 300; round++) {
+		uint32_t cap = 1 + rng() % 1500;
+		uint32_t inl = 1 + rng() % cap;
+		uint32_t base = (rng() & 1) ? rng() : 0u - (rng() % 3000);
+		unsigned int k, n = 20 + rng() % 80;
+		uint32_t max_end = 0;
+
+		fixture_init_grow(fx, cap, base, inl);
+		for (k = 0; k < n; k++) {
+			uint32_t len = rng() % 4 == 0 ? rng() % 600 : rng() % 40;
+			int32_t off = (int32_t)(rng() % (cap + 60)) - 30;
+			int64_t end = (int64_t)off + len;
+			uint32_t j;
+			int r;
+
+			for (j = 0; j < len; j++)
+				data[j] = (uint8_t)rng();
+			r = add_checked(fx, base + (uint32_t)off, data, len);
+			if (r >= 0 && len > 0 && end > (int64_t)max_end)
+				max_end = (uint32_t)end;
+		}
+		/* Grown once iff an accepted segment reached past the first buffer. */
+		ck_assert_uint_eq(fx->grows, max_end > inl ? 1 : 0);
+		fixture_fini(fx);
+	}
+	free(fx);
+}
+END_TEST
+
+static int
+grow_refuse(struct gw_stream *s, uint32_t need, void *arg)
+{
+	unsigned int *calls = arg;
+
+	(void)s;
+	(void)need;
+	(*calls)++;
+	return GW_ENOMEM;
+}
+
+/* A grow that fails is GW_ELIMIT with nothing stored; smaller adds go on. */
+START_TEST(test_grow_refused)
+{
+	static const uint32_t splits[] = {1, 50, 99, 100};
+	uint8_t small[100], msg[300];
+	struct gw_stream s, before;
+	unsigned int calls = 0, i;
+
+	fill_msg(msg, sizeof(msg), 9);
+	for (i = 0; i < GW_ARRAY_SIZE(splits); i++) {
+		uint32_t k = splits[i];
+
+		memset(small, 0, sizeof(small));
+		gw_stream_init_grow(&s, small, sizeof(small), 300, 5000,
+				    grow_refuse, &calls);
+		ck_assert_int_eq(gw_stream_add(&s, 5000, msg, k), (int)k);
+		/* Out of order beyond the buffer, then in order past it. */
+		before = s;
+		ck_assert_int_eq(gw_stream_add(&s, 5000 + 150, msg + 150, 10),
+				 GW_ELIMIT);
+		ck_assert_int_eq(gw_stream_add(&s, 5000 + k, msg + k, 101),
+				 GW_ELIMIT);
+		ck_assert_mem_eq(&s, &before, sizeof(s));
+		ck_assert_mem_eq(small, msg, k);
+		/* Beyond cap: refused before the callback is asked. */
+		calls = 0;
+		ck_assert_int_eq(gw_stream_add(&s, 5000 + 290, msg, 11),
+				 GW_ELIMIT);
+		ck_assert_uint_eq(calls, 0);
+		/* A conflicting overlap is still reported as such. */
+		if (k > 1) {
+			uint8_t x = (uint8_t)(msg[0] ^ 0xff);
+
+			ck_assert_int_eq(gw_stream_add(&s, 5000, &x, 1),
+					 GW_EMALFORMED);
+		}
+		ck_assert_int_eq(gw_stream_add(&s, 5000 + k, msg + k, 100 - k),
+				 100);
+		ck_assert_mem_eq(small, msg, 100);
+	}
+	/* Without a callback (or a buffer) init_grow is plain init. */
+	gw_stream_init_grow(&s, small, 10, 300, 0, NULL, NULL);
+	ck_assert_uint_eq(s.buf_size, 300);
+	gw_stream_init_grow(&s, NULL, 10, 300, 0, grow_refuse, &calls);
+	ck_assert_uint_eq(s.cap, 0);
+	ck_assert_uint_eq(s.buf_size, 0);
+}
+END_TEST
+
 static Suite *
 stream_suite(void)
 {
@@ -623,6 +769,8 @@ stream_suite(void)
 	tcase_add_test(tc, test_too_many_holes);
 	tcase_add_loop_test(tc, test_one_byte_segments_random, 0, 2);
 	tcase_add_loop_test(tc, test_random_model, 0, 4);
+	tcase_add_loop_test(tc, test_random_model_grow, 0, 4);
+	tcase_add_test(tc, test_grow_refused);
 	suite_add_tcase(s, tc);
 	return s;
 }
