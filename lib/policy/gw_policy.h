@@ -136,6 +136,95 @@ struct gw_c2_sig {
 	unsigned int line;
 };
 
+/* `gateway.mode`. */
+enum gw_mode {
+	GW_MODE_BRIDGE = 0,          /* default: transparent bridge between LAN and WAN */
+	GW_MODE_NAT = 1,             /* the DMZ's router: per-VLAN gateway, SNAT on the WAN */
+};
+
+/*
+ * An interface address as written, "10.10.0.1/24": the gateway's own
+ * address and its subnet. set is false when the key was absent.
+ */
+struct gw_ifaddr {
+	struct gw_addr addr;         /* the gateway's address */
+	struct gw_cidr net;          /* its subnet, host bits clear (mapped space) */
+	uint8_t plen;                /* prefix length as written (0..32 / 0..128) */
+	bool set;
+};
+
+/* Most SNAT pool addresses and fewest pool ports (per address). */
+#define GW_NAT_POOL_MAX 4096
+#define GW_NAT_PORTS_MIN 64
+
+/* `gateway.nat.lan.vlans[]`: the gateway's address on one LAN VLAN. */
+struct gw_nat_vlan {
+	uint16_t vlan;               /* 1..4094 */
+	struct gw_ifaddr addr;       /* IPv4, required */
+	struct gw_ifaddr addr6;      /* IPv6, optional (routed, not translated) */
+	unsigned int line;
+};
+
+/* `gateway.nat.wan`. */
+struct gw_nat_wan {
+	struct gw_ifaddr addr;       /* IPv4, required in nat mode */
+	struct gw_addr next_hop;     /* IPv4, inside addr's subnet */
+	bool next_hop_set;
+	struct gw_ifaddr addr6;      /* IPv6, optional; requires next_hop6 */
+	struct gw_addr next_hop6;    /* in addr6's subnet or link-local */
+	bool next_hop6_set;
+};
+
+/* `gateway.nat.pool`: IPv4 source addresses and ports for SNAT. */
+struct gw_nat_pool {
+	uint32_t n_addrs;
+	struct gw_addr *addrs;       /* IPv4, sorted, unique, at most GW_NAT_POOL_MAX */
+	uint16_t port_lo;            /* default 1024 */
+	uint16_t port_hi;            /* default 65535; hi - lo + 1 >= GW_NAT_PORTS_MIN */
+};
+
+/* `gateway.nat.timeouts`: mapping timers (RFC 4787 / RFC 5382), in ns. */
+struct gw_nat_timeouts {
+	uint64_t tcp_established;    /* default 7440 s (2 h 4 min) */
+	uint64_t tcp_transitory;     /* default 240 s */
+	uint64_t udp;                /* default 300 s */
+	uint64_t icmp;               /* default 60 s */
+};
+
+/* `gateway.nat.neighbours`: ARP / ND cache of each port. */
+struct gw_nat_neigh {
+	uint32_t capacity;           /* default 4096 */
+	uint32_t reachable_s;        /* default 300 */
+	uint16_t queue_per_entry;    /* packets held per unresolved entry, default 4 */
+	uint32_t queue_total;        /* packets held in all, default 1024 */
+};
+
+/* `gateway.nat` (only with mode: nat; zero in bridge mode). */
+struct gw_nat_cfg {
+	uint16_t n_vlans;
+	struct gw_nat_vlan *vlans;   /* sorted by VLAN id; see gw_policy_nat_vlan() */
+	struct gw_nat_wan wan;
+	struct gw_nat_pool pool;
+	uint32_t mappings;           /* per worker, default 65536 */
+	struct gw_nat_timeouts timeouts;
+	struct gw_nat_neigh neigh;
+};
+
+/* `gateway.evidence`: packet captures of flagged hosts (pcapng). */
+struct gw_evidence_cfg {
+	char dir[256];               /* default "/var/lib/egressgw/evidence" */
+	uint32_t window_s;           /* default 300 */
+	uint64_t max_bytes;          /* per file, default 100 MiB */
+	uint64_t total_max_bytes;    /* the folder, default 1 GiB */
+	bool on_c2;                  /* default true */
+	bool on_quarantine;          /* default true */
+};
+
+/* `gateway.reload`. */
+struct gw_reload_cfg {
+	bool reset_revoked;          /* default true */
+};
+
 /* Gateway settings: top-level `gateway:` section (all optional). */
 struct gw_gateway_cfg {
 	uint32_t flow_capacity;      /* per worker, default 262144 */
@@ -152,6 +241,29 @@ struct gw_gateway_cfg {
 	char eve_path[256];          /* default "/var/log/egressgw/eve.json" */
 	char ctl_socket[108];        /* default "/run/egressgw/egressgw.sock" */
 	bool drop_fragments;         /* default true (only true is supported) */
+	uint8_t mode;                /* enum gw_mode, default bridge */
+	struct gw_nat_cfg nat;       /* mode nat only */
+	struct gw_evidence_cfg evidence;
+	struct gw_reload_cfg reload;
+};
+
+/*
+ * `monitoring:` settings of the control plane's metrics and behavioural
+ * alerts (docs/metrics.md). `required_metrics` is accepted, not enforced.
+ */
+struct gw_monitoring_cfg {
+	uint32_t stats_interval_s;   /* default 60, 1..86400 */
+	double drift_sigma;          /* default 3.0, 1..100 */
+	double drift_alpha;          /* default 0.05, 0.001..1 */
+	uint32_t drift_min_minutes;  /* default 30 */
+	uint32_t beacon_min_count;   /* default 6, 3..1000 */
+	double beacon_max_jitter;    /* default 0.1, 0..1 */
+	uint32_t beacon_max_bytes;   /* default 65536 */
+	bool new_destination_alerts; /* default true */
+	uint32_t max_hosts;          /* default 65536 */
+	uint32_t max_destinations;   /* default 65536 */
+	uint32_t max_pairs;          /* default 65536 */
+	uint32_t update_interval_s;  /* default 60, 1..3600 */
 };
 
 /* `egress_policy.dns.block_encrypted` bits. */
@@ -208,6 +320,7 @@ struct gw_policy {
 	struct gw_c2_sig *sigs;
 	struct gw_match_db *c2_db;   /* NULL when no signatures */
 	struct gw_gateway_cfg gw;
+	struct gw_monitoring_cfg mon;
 	struct gw_dns_policy dns;
 	size_t n_unenforced;
 	struct gw_unenforced *unenforced;
@@ -246,6 +359,13 @@ int gw_policy_load_string_opts(const char *buf, size_t len, const char *name,
 			       struct gw_policy **out, struct gw_diags *diags,
 			       const struct gw_policy_load_opts *opts);
 void gw_policy_free(struct gw_policy *p);
+
+/* nat mode: the LAN entry of a VLAN (binary search), NULL when none. */
+const struct gw_nat_vlan *gw_policy_nat_vlan(const struct gw_policy *p,
+					     uint16_t vid);
+/* The role of name, NULL when none. */
+const struct gw_role *gw_policy_role_by_name(const struct gw_policy *p,
+					     const char *name);
 
 /* Role of a VLAN (GW_VLAN_NONE for untagged), NULL when none. */
 const struct gw_role *gw_policy_role_for_vlan(const struct gw_policy *p,
@@ -381,5 +501,92 @@ int gw_policy_resolver_index(const struct gw_policy *p,
  * NUL-terminated prefix) or GW_EINVAL.
  */
 int gw_policy_summary(const struct gw_policy *p, char *buf, size_t size);
+
+/* ---- reload dry run and explanations (control plane) ---- */
+
+struct json_t; /* jansson's json_t */
+
+/*
+ * What changes from old to new, for `gwctl reload --dry-run`:
+ * {"roles":{"added":[names],"removed":[names],"changed":[{"role":"web",
+ *   "fqdns_added":[..],"fqdns_removed":[..],"cidrs_added":[..],
+ *   "cidrs_removed":[..],"ports_added":[..],"ports_removed":[..],
+ *   "methods_added":[..],"methods_removed":[..],"protocols_added":[..],
+ *   "protocols_removed":[..],"vlans_added":[..],"vlans_removed":[..],
+ *   "settings":["name_binding: strict -> log", ...]}]},
+ *  "vlans":{"added":[{"vlan":10,"role":"web"}],"removed":[..],
+ *   "changed":[{"vlan":10,"old":"web","new":"app"}]},   (vlan 0: untagged)
+ *  "dns":{"resolvers_added":[..],"resolvers_removed":[..],
+ *   "names_added":[..],"names_removed":[..],"settings":[..]},
+ *  "signatures":{"added":[ids],"removed":[ids],"changed":[ids]},
+ *  "gateway":["gateway.x: old -> new", "monitoring.y: old -> new", ...],
+ *  "restart_required":["gateway.flow_capacity", ...],
+ *  "identical": bool}
+ * Every member is always present. restart_required lists the changed
+ * keys that a reload does not apply (keyword tables without KW_RELOAD).
+ * Returns a new reference, NULL on a NULL argument or no memory.
+ */
+struct json_t *gw_policy_diff(const struct gw_policy *old_p,
+			      const struct gw_policy *new_p);
+
+/*
+ * A flow summary to re-decide without packets (`gwctl why`, `gwctl
+ * check`). The role is role_name when it is set, else the role of vlan.
+ * dst may be absent (has_dst false: `check ROLE NAME PORT`); when it is
+ * absent and name is an IP address, that address is the destination and
+ * there is no name. app GW_APP_NONE means "what the port expects".
+ */
+struct gw_explain_query {
+	const char *role_name;       /* NULL or "": use vlan */
+	uint16_t vlan;               /* GW_VLAN_NONE: untagged */
+	uint8_t proto;               /* GW_PROTO_TCP, ... */
+	bool has_dst;
+	struct gw_addr dst;
+	uint16_t dport;
+	uint8_t app;                 /* enum gw_app */
+	const char *name;            /* SNI / Host / bound name; may be NULL */
+	size_t name_len;
+	const char *method;          /* HTTP method, NULL: any allowed one */
+	size_t method_len;
+	unsigned int flags;          /* GW_NAME_* (ECH, Host changed) */
+};
+
+#define GW_EXPLAIN_TEXT_MAX 512
+
+struct gw_explain {
+	const struct gw_role *role;  /* NULL: no role (deny unknown_vlan) */
+	struct gw_decision l4;       /* gw_policy_decide_l4 */
+	bool name_decided;           /* decide_name or role_name_allowed ran */
+	struct gw_decision name;     /* its decision */
+	/*
+	 * The decision the worker would reach for a new flow. action is
+	 * NEED_NAME / NEED_BINDING only when no name was given to decide on.
+	 */
+	struct gw_decision final;
+	/* ALLOW holds only if DNS bound the destination to the name. */
+	bool binding_required;
+	char rule[GW_EXPLAIN_TEXT_MAX]; /* "allow_fqdns[0] updates.vendor.tld", "" none */
+	char text[GW_EXPLAIN_TEXT_MAX]; /* one sentence for the operator */
+};
+
+/*
+ * Re-decides q with the worker's own functions (decide_l4, decide_name,
+ * role_name_allowed). scratch may be NULL: one is made and freed here.
+ * Returns 0, GW_ENOENT (role_name names no role), GW_EINVAL or GW_ENOMEM.
+ */
+int gw_policy_explain(const struct gw_policy *p,
+		      struct gw_match_scratch *scratch,
+		      const struct gw_explain_query *q, struct gw_explain *out);
+
+/*
+ * {"verdict":"allow|deny|need_name|need_binding","reason":"..."|null,
+ *  "rule":"..."|null,"rule_kind":"none|cidr|fqdn|c2|dns|doh",
+ *  "rule_index":n,"role":"..."|null,"text":"...",
+ *  "binding_required":bool,"bind":"off|strict|log",
+ *  "l4":{"action":..,"reason":..},"name":{...}|null}
+ * NULL on no memory or a NULL argument.
+ */
+struct json_t *gw_policy_explain_json(const struct gw_policy *p,
+				      const struct gw_explain *e);
 
 #endif /* GW_POLICY_H */

@@ -326,6 +326,63 @@ pol_scalar_uint(struct pol_loader *ld, const struct pol_node *n, uint64_t min,
 	return true;
 }
 
+/*
+ * A decimal number such as 3, 0.05 or 1e-3, in [min, max]. The text is
+ * checked before strtod so that hex, inf and nan (which strtod takes) are
+ * refused; the library never changes the locale, so '.' is the point.
+ */
+static bool
+pol_scalar_double(struct pol_loader *ld, const struct pol_node *n, double min,
+		  double max, double *out)
+{
+	char buf[64];
+	size_t i = 0, digits = 0;
+	double v;
+
+	if (n->kind == PN_BAD)
+		return false;
+	if (n->kind != PN_SCALAR || pol_node_is_null(n)) {
+		pol_err(ld, n, "expected a number, got %s", pol_node_desc(n));
+		return false;
+	}
+	if (!n->plain) {
+		pol_err(ld, n, "expected a number, got a quoted string '%s'",
+			pol_quote(n, buf, sizeof(buf)));
+		return false;
+	}
+	if (i < n->len && (n->str[i] == '-' || n->str[i] == '+'))
+		i++;
+	for (; i < n->len && n->str[i] >= '0' && n->str[i] <= '9'; i++)
+		digits++;
+	if (i < n->len && n->str[i] == '.')
+		for (i++; i < n->len && n->str[i] >= '0' && n->str[i] <= '9'; i++)
+			digits++;
+	if (digits > 0 && i < n->len && (n->str[i] == 'e' || n->str[i] == 'E')) {
+		size_t exp_digits = 0;
+
+		i++;
+		if (i < n->len && (n->str[i] == '-' || n->str[i] == '+'))
+			i++;
+		for (; i < n->len && n->str[i] >= '0' && n->str[i] <= '9'; i++)
+			exp_digits++;
+		if (exp_digits == 0)
+			digits = 0;
+	}
+	if (digits == 0 || i != n->len || n->len > 32) {
+		pol_err(ld, n, "expected a number, got '%s'",
+			pol_quote(n, buf, sizeof(buf)));
+		return false;
+	}
+	v = strtod(n->str, NULL);
+	if (!(v >= min && v <= max)) {
+		pol_err(ld, n, "value %s out of range %g..%g",
+			pol_quote(n, buf, sizeof(buf)), min, max);
+		return false;
+	}
+	*out = v;
+	return true;
+}
+
 static void
 store_uint(void *p, uint8_t size, uint64_t v)
 {
@@ -632,6 +689,14 @@ kw_value(struct pol_loader *ld, const struct pol_kw *kw,
 	case KW_FN:
 		kw->fn(ld, kw, v, base);
 		break;
+	case KW_DOUBLE: {
+		double d;
+
+		if (pol_scalar_double(ld, v, kw->dmin, kw->dmax, &d) &&
+		    field != NULL)
+			memcpy(field, &d, sizeof(d));
+		break;
+	}
 	}
 }
 
@@ -663,10 +728,80 @@ pol_kw_defaults(const struct pol_kw *tab, void *base)
 			if (tab->def != NULL)
 				snprintf(field, tab->max + 1, "%s", tab->def);
 			break;
+		case KW_DOUBLE:
+			if (tab->def != NULL) {
+				double d = strtod(tab->def, NULL);
+
+				memcpy(field, &d, sizeof(d));
+			}
+			break;
 		default:
 			break;
 		}
 	}
+}
+
+int
+pol_kw_format(const struct pol_kw *kw, const void *base, char *buf,
+	      size_t size)
+{
+	const struct pol_kw_word *w;
+	uint64_t v;
+	double d;
+
+	if (size > 0)
+		buf[0] = '\0';
+	if (kw->off == KW_NOSTORE && kw->type != KW_FN)
+		return 0;
+	switch (kw->type) {
+	case KW_UINT:
+		return snprintf(buf, size, "%llu",
+				(unsigned long long)pol_kw_get_uint(kw, base));
+	case KW_ENUM:
+		if (kw->off == KW_NOSTORE)
+			return 0;
+		v = pol_kw_get_uint(kw, base);
+		for (w = kw->words; w->word != NULL; w++)
+			if (w->value == v)
+				break;
+		return snprintf(buf, size, "%s", w->word != NULL ? w->word : "?");
+	case KW_STR:
+		if (kw->off == KW_NOSTORE)
+			return 0;
+		return snprintf(buf, size, "%s", (const char *)base + kw->off);
+	case KW_DOUBLE:
+		memcpy(&d, (const uint8_t *)base + kw->off, sizeof(d));
+		return snprintf(buf, size, "%g", d);
+	case KW_FN:
+		if (kw->fmt != NULL)
+			return kw->fmt(kw, base, buf, size);
+		return 0;
+	default:
+		return 0;
+	}
+}
+
+const struct pol_node *
+pol_map_key(const struct pol_node *m, const char *key)
+{
+	const struct pol_node *k;
+
+	if (m == NULL || m->kind != PN_MAP)
+		return NULL;
+	/* The first one: a repeated key is an error and the first is used. */
+	for (k = m->first; k != NULL && k->next != NULL; k = k->next->next)
+		if (k->kind == PN_SCALAR && k->len == strlen(key) &&
+		    strcmp(k->str, key) == 0)
+			return k;
+	return NULL;
+}
+
+const struct pol_node *
+pol_map_get(const struct pol_node *m, const char *key)
+{
+	const struct pol_node *k = pol_map_key(m, key);
+
+	return k != NULL ? k->next : NULL;
 }
 
 /* ---- duplicate entries of a list ---- */

@@ -156,6 +156,7 @@ gw_policy_free(struct gw_policy *p)
 	free(p->sigs);
 	gw_match_db_free(p->c2_db);
 	pol_dns_free(&p->dns);
+	pol_nat_free(&p->gw.nat);
 	free(p->unenforced);
 	free(p);
 }
@@ -245,6 +246,9 @@ pol_load(const char *buf, size_t len, const char *name, const char *dir,
 		if (!ld->enomem)
 			pol_roles_finish(ld);
 		if (!ld->enomem)
+			pol_nat_finish(ld, root != NULL && root->kind == PN_MAP ?
+				       root : NULL);
+		if (!ld->enomem)
 			freeze_c2(ld);
 		if (!ld->enomem)
 			pol_dns_freeze(ld);
@@ -270,6 +274,7 @@ pol_load(const char *buf, size_t len, const char *name, const char *dir,
 		diags_sort(diags);
 	free(ld->rinfo);
 	free(ld->sinfo);
+	free(ld->nat_items);
 	pol_loader_dns_free(ld);
 	pol_arena_free(&ld->arena);
 	free(ld);

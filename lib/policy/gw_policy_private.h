@@ -84,6 +84,8 @@ struct pol_loader {
 	size_t cur_sig;
 	const struct pol_node *sigs_node;
 	unsigned int vlan_line[GW_VLAN_MAX + 1];
+	unsigned int vlan_col[GW_VLAN_MAX + 1];
+	unsigned int untagged_col;
 	unsigned int untagged_line;
 	/* Load options and the folder of the policy file (NULL: cwd). */
 	const struct gw_policy_load_opts *opts;
@@ -92,6 +94,9 @@ struct pol_loader {
 	const struct pol_node *dns_allow;
 	const struct pol_node **dns_name_nodes;
 	const struct pol_node *doh_node;
+	/* gateway.nat.lan.vlans: the list item of each stored entry. */
+	const struct pol_node **nat_items;
+	bool nat_lan_ok;             /* every entry of the list was stored */
 	size_t n_doh_extra;
 	char **doh_extra;
 };
@@ -140,6 +145,7 @@ enum pol_kw_type {
 	KW_STR_LIST, /* list of strings, from words[] when set; not stored */
 	KW_ANY,      /* any YAML: accepted, not stored */
 	KW_FN,       /* list or section with its own handler (fn) */
+	KW_DOUBLE,   /* decimal number in [dmin, dmax] into a double */
 };
 
 #define KW_REQUIRED 0x01   /* must be present */
@@ -157,6 +163,13 @@ struct pol_kw_word {
 struct pol_kw;
 typedef void (*pol_kw_fn)(struct pol_loader *ld, const struct pol_kw *kw,
 			  const struct pol_node *v, void *base);
+/*
+ * Formats the stored value of a KW_FN key (base: the struct of its
+ * mapping) for the summary and the diff. Returns the length it needs
+ * (as snprintf), buf holding a NUL-terminated prefix when it is short.
+ */
+typedef int (*pol_kw_fmt)(const struct pol_kw *kw, const void *base,
+			  char *buf, size_t size);
 
 /* One key of a mapping. Tables end with an entry whose key is NULL. */
 struct pol_kw {
@@ -173,6 +186,8 @@ struct pol_kw {
 	const struct pol_kw_word *words; /* KW_ENUM, KW_STR_LIST; ends with NULL word */
 	const char *why;       /* added to the error for a value not in words */
 	pol_kw_fn fn;          /* KW_FN */
+	pol_kw_fmt fmt;        /* KW_FN: value as text, NULL: not shown */
+	double dmin, dmax;     /* KW_DOUBLE range */
 };
 
 /* Most entries in one keyword table. */
@@ -180,6 +195,26 @@ struct pol_kw {
 
 /* Per-role work after validation: binding ports of `protocol:`. */
 void pol_roles_finish(struct pol_loader *ld);
+
+/* ---- gateway.nat (gw_policy_nat.c) ---- */
+
+extern const struct pol_kw pol_kw_nat[];
+/*
+ * Checks that need the whole file: mode against the nat section, next hops
+ * in their subnets, subnets that overlap, VLANs against the roles. root is
+ * the document (NULL when there is none).
+ */
+void pol_nat_finish(struct pol_loader *ld, const struct pol_node *root);
+void pol_nat_free(struct gw_nat_cfg *nat);
+/* Value of key in mapping m (the first if repeated), NULL when absent. */
+const struct pol_node *pol_map_get(const struct pol_node *m, const char *key);
+/* The key node of key in mapping m, NULL when absent. */
+const struct pol_node *pol_map_key(const struct pol_node *m, const char *key);
+
+/* Text of a stored KW_UINT / KW_ENUM / KW_STR / KW_DOUBLE / KW_FN value
+ * (as pol_kw_fmt); 0 with "" for types without a value. */
+int pol_kw_format(const struct pol_kw *kw, const void *base, char *buf,
+		  size_t size);
 
 /* ---- egress_policy.dns (gw_policy_dns.c) ---- */
 
@@ -197,8 +232,11 @@ void pol_loader_dns_free(struct pol_loader *ld);
 
 /* The whole file (base: struct gw_policy). */
 extern const struct pol_kw pol_kw_top[];
-/* The gateway section, also walked by the summary. */
+/* The gateway section, also walked by the summary and the diff. */
 extern const struct pol_kw pol_kw_gateway[];
+/* The monitoring section and a role's keys (summary, diff). */
+extern const struct pol_kw pol_kw_monitoring[];
+extern const struct pol_kw pol_kw_role[];
 
 /* Value of a KW_UINT / KW_ENUM field as given in the file (unscaled). */
 uint64_t pol_kw_get_uint(const struct pol_kw *kw, const void *base);

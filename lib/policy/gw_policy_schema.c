@@ -128,6 +128,7 @@ role_vlans(struct pol_loader *ld, const struct pol_kw *kw,
 			else {
 				p->untagged_role = self;
 				ld->untagged_line = it->line;
+				ld->untagged_col = it->col;
 				r->untagged = true;
 			}
 		} else if (pol_scalar_uint(ld, it, kw->min, kw->max, &vid)) {
@@ -143,6 +144,7 @@ role_vlans(struct pol_loader *ld, const struct pol_kw *kw,
 			else {
 				p->vlan_role[vid] = self;
 				ld->vlan_line[vid] = it->line;
+				ld->vlan_col[vid] = it->col;
 				r->vlans[r->n_vlans++] = (uint16_t)vid;
 			}
 		}
@@ -399,7 +401,7 @@ static const struct pol_kw kw_hygiene[] = {
 	{.key = NULL},
 };
 
-static const struct pol_kw kw_role[] = {
+const struct pol_kw pol_kw_role[] = {
 	{.key = "vlans", .type = KW_FN, .flags = KW_RELOAD, .min = 1,
 	 .max = GW_VLAN_MAX, .off = KW_NOSTORE, .fn = role_vlans},
 	{.key = "allow_fqdns", .type = KW_FN, .flags = KW_RELOAD,
@@ -497,9 +499,9 @@ pol_roles(struct pol_loader *ld, const struct pol_kw *kw,
 		r = cur_role(ld);
 		memcpy(r->name, k->str, k->len + 1);
 		r->line = k->line;
-		pol_kw_defaults(kw_role, r);
+		pol_kw_defaults(pol_kw_role, r);
 		saved = pol_path_push_key(ld, r->name);
-		pol_kw_map(ld, body, kw_role, r);
+		pol_kw_map(ld, body, pol_kw_role, r);
 		pol_path_pop(ld, saved);
 	}
 }
@@ -740,11 +742,54 @@ static const struct pol_kw kw_name_bindings[] = {
 	{.key = NULL},
 };
 
+static const struct pol_kw_word kw_words_mode[] = {
+	{"bridge", GW_MODE_BRIDGE}, {"nat", GW_MODE_NAT}, {NULL, 0},
+};
+/* Only the two words: YAML 1.1's yes/no/on/off read differently elsewhere. */
+static const struct pol_kw_word kw_words_bool[] = {
+	{"true", 1}, {"false", 0}, {NULL, 0},
+};
+
+#define KW_BOOL(k, flags_, d, type_, field)                                 \
+	{.key = k, .type = KW_ENUM, .flags = flags_, .size = 1, .def = d,     \
+	 .off = offsetof(type_, field), .words = kw_words_bool}
+
+/* Read by the control plane when it writes evidence: a reload applies it. */
+static const struct pol_kw kw_evidence[] = {
+	{.key = "dir", .type = KW_STR, .flags = KW_RELOAD,
+	 .def = "/var/lib/egressgw/evidence",
+	 .max = sizeof(((struct gw_evidence_cfg *)0)->dir) - 1,
+	 .off = offsetof(struct gw_evidence_cfg, dir)},
+	{.key = "window_s", .type = KW_UINT, .flags = KW_RELOAD, .size = 4,
+	 .def = "300", .min = 1, .max = 86400, .scale = 1,
+	 .off = offsetof(struct gw_evidence_cfg, window_s)},
+	{.key = "max_bytes", .type = KW_UINT, .flags = KW_RELOAD, .size = 8,
+	 .def = "104857600", .min = 65536, .max = UINT64_C(1) << 40, .scale = 1,
+	 .off = offsetof(struct gw_evidence_cfg, max_bytes)},
+	{.key = "total_max_bytes", .type = KW_UINT, .flags = KW_RELOAD,
+	 .size = 8, .def = "1073741824", .min = 65536,
+	 .max = UINT64_C(1) << 44, .scale = 1,
+	 .off = offsetof(struct gw_evidence_cfg, total_max_bytes)},
+	KW_BOOL("on_c2", KW_RELOAD, "true", struct gw_evidence_cfg, on_c2),
+	KW_BOOL("on_quarantine", KW_RELOAD, "true", struct gw_evidence_cfg,
+		on_quarantine),
+	{.key = NULL},
+};
+
+static const struct pol_kw kw_reload[] = {
+	KW_BOOL("reset_revoked", KW_RELOAD, "true", struct gw_reload_cfg,
+		reset_revoked),
+	{.key = NULL},
+};
+
 /*
  * The gateway section sizes tables, rings and timers that exist for the
- * life of the process: a reload validates it but does not apply it.
+ * life of the process: a reload validates it but does not apply it
+ * (evidence and reload, read by the control plane, are the exceptions).
  */
 const struct pol_kw pol_kw_gateway[] = {
+	{.key = "mode", .type = KW_ENUM, .size = 1, .def = "bridge",
+	 .off = offsetof(struct gw_gateway_cfg, mode), .words = kw_words_mode},
 	{.key = "flow_capacity", .type = KW_UINT, .size = 4, .def = "262144",
 	 .min = 1024, .max = 16777216, .scale = 1,
 	 .off = offsetof(struct gw_gateway_cfg, flow_capacity)},
@@ -770,6 +815,49 @@ const struct pol_kw pol_kw_gateway[] = {
 	 .off = offsetof(struct gw_gateway_cfg, drop_fragments),
 	 .words = kw_words_fragments,
 	 .why = "fragments are not reassembled"},
+	{.key = "nat", .type = KW_MAP,
+	 .off = offsetof(struct gw_gateway_cfg, nat), .sub = pol_kw_nat},
+	{.key = "evidence", .type = KW_MAP, .flags = KW_RELOAD,
+	 .off = offsetof(struct gw_gateway_cfg, evidence), .sub = kw_evidence},
+	{.key = "reload", .type = KW_MAP, .flags = KW_RELOAD,
+	 .off = offsetof(struct gw_gateway_cfg, reload), .sub = kw_reload},
+	{.key = NULL},
+};
+
+#define MON_UINT(k, flags_, d, lo, hi, field)                                \
+	{.key = k, .type = KW_UINT, .flags = flags_, .size = 4, .def = d,     \
+	 .min = lo, .max = hi, .scale = 1,                                     \
+	 .off = offsetof(struct gw_monitoring_cfg, field)}
+#define MON_DOUBLE(k, d, lo, hi, field)                                      \
+	{.key = k, .type = KW_DOUBLE, .flags = KW_RELOAD, .size = 8, .def = d, \
+	 .dmin = lo, .dmax = hi,                                               \
+	 .off = offsetof(struct gw_monitoring_cfg, field)}
+
+/*
+ * The control plane's metrics and alerts (docs/metrics.md). Thresholds
+ * apply on reload; the table caps are allocated at start (restart).
+ * required_metrics is the security team's list of wishes: accepted as
+ * strings, not acted on (the gateway cannot see processes or users).
+ */
+const struct pol_kw pol_kw_monitoring[] = {
+	{.key = "required_metrics", .type = KW_STR_LIST,
+	 .flags = KW_RELOAD | KW_UNENFORCED, .max = 255, .off = KW_NOSTORE},
+	MON_UINT("stats_interval_s", KW_RELOAD, "60", 1, 86400, stats_interval_s),
+	MON_DOUBLE("drift_sigma", "3.0", 1.0, 100.0, drift_sigma),
+	MON_DOUBLE("drift_alpha", "0.05", 0.001, 1.0, drift_alpha),
+	MON_UINT("drift_min_minutes", KW_RELOAD, "30", 1, 100000,
+		 drift_min_minutes),
+	MON_UINT("beacon_min_count", KW_RELOAD, "6", 3, 1000, beacon_min_count),
+	MON_DOUBLE("beacon_max_jitter", "0.1", 0.0, 1.0, beacon_max_jitter),
+	MON_UINT("beacon_max_bytes", KW_RELOAD, "65536", 1, 1073741824,
+		 beacon_max_bytes),
+	KW_BOOL("new_destination_alerts", KW_RELOAD, "true",
+		struct gw_monitoring_cfg, new_destination_alerts),
+	MON_UINT("max_hosts", 0, "4096", 16, 16777216, max_hosts),
+	MON_UINT("max_destinations", 0, "16384", 16, 16777216, max_destinations),
+	MON_UINT("max_pairs", 0, "65536", 16, 16777216, max_pairs),
+	MON_UINT("update_interval_s", KW_RELOAD, "60", 1, 3600,
+		 update_interval_s),
 	{.key = NULL},
 };
 
@@ -780,8 +868,8 @@ const struct pol_kw pol_kw_top[] = {
 	 .off = KW_NOSTORE, .fn = pol_sigs},
 	{.key = "gateway", .type = KW_MAP, .off = offsetof(struct gw_policy, gw),
 	 .sub = pol_kw_gateway},
-	{.key = "monitoring", .type = KW_ANY,
-	 .flags = KW_RELOAD | KW_UNENFORCED, .off = KW_NOSTORE},
+	{.key = "monitoring", .type = KW_MAP, .flags = KW_RELOAD,
+	 .off = offsetof(struct gw_policy, mon), .sub = pol_kw_monitoring},
 	{.key = "response_playbook", .type = KW_ANY,
 	 .flags = KW_RELOAD | KW_UNENFORCED, .off = KW_NOSTORE},
 	{.key = NULL},

@@ -160,41 +160,33 @@ summary_dns(struct sbuf *sb, const struct gw_dns_policy *dns)
 	sb_printf(sb, "\n");
 }
 
-/* Walks the gateway keyword table, so every setting is shown. */
+/* Walks a keyword table, so every setting is shown. */
 static void
-summary_gateway(struct sbuf *sb, const struct pol_kw *tab, const void *base,
-		const char *prefix)
+summary_kw(struct sbuf *sb, const struct pol_kw *tab, const void *base,
+	   const char *prefix)
 {
 	for (; tab->key != NULL; tab++) {
-		const void *field = (const uint8_t *)base + tab->off;
-		const struct pol_kw_word *w;
-		char sub[64];
-		uint64_t v;
+		char sub[64], val[160];
+		int n;
 
-		switch (tab->type) {
-		case KW_MAP:
+		if (tab->type == KW_MAP) {
+			if (tab->off == KW_NOSTORE)
+				continue;
 			snprintf(sub, sizeof(sub), "%s%s.", prefix, tab->key);
-			summary_gateway(sb, tab->sub, field, sub);
-			break;
-		case KW_UINT:
-			sb_printf(sb, "  %s%s: %llu\n", prefix, tab->key,
-				  (unsigned long long)pol_kw_get_uint(tab, base));
-			break;
-		case KW_ENUM:
-			v = pol_kw_get_uint(tab, base);
-			for (w = tab->words; w->word != NULL; w++)
-				if (w->value == v)
-					break;
-			sb_printf(sb, "  %s%s: %s\n", prefix, tab->key,
-				  w->word != NULL ? w->word : "?");
-			break;
-		case KW_STR:
-			sb_printf(sb, "  %s%s: %s\n", prefix, tab->key,
-				  (const char *)field);
-			break;
-		default:
-			break;
+			summary_kw(sb, tab->sub, (const uint8_t *)base + tab->off, sub);
+			continue;
 		}
+		if (tab->type == KW_FN && tab->fmt == NULL)
+			continue;
+		if (tab->type != KW_UINT && tab->type != KW_ENUM &&
+		    tab->type != KW_STR && tab->type != KW_DOUBLE &&
+		    tab->type != KW_FN)
+			continue;
+		if (tab->off == KW_NOSTORE && tab->type != KW_FN)
+			continue;
+		n = pol_kw_format(tab, base, val, sizeof(val));
+		sb_printf(sb, "  %s%s: %s%s\n", prefix, tab->key, val,
+			  n >= (int)sizeof(val) ? "..." : "");
 	}
 }
 
@@ -226,7 +218,21 @@ gw_policy_summary(const struct gw_policy *p, char *buf, size_t size)
 			  p->n_sigs, lo, hi);
 	summary_dns(&sb, &p->dns);
 	sb_printf(&sb, "gateway (a reload does not change these; restart):\n");
-	summary_gateway(&sb, pol_kw_gateway, &p->gw, "");
+	if (p->gw.mode == GW_MODE_NAT) {
+		summary_kw(&sb, pol_kw_gateway, &p->gw, "");
+	} else {
+		/* Bridge mode: the nat section is empty, leave it out. */
+		const struct pol_kw *kw;
+
+		for (kw = pol_kw_gateway; kw->key != NULL; kw++) {
+			struct pol_kw one[2] = {*kw, {.key = NULL}};
+
+			if (strcmp(kw->key, "nat") != 0)
+				summary_kw(&sb, one, &p->gw, "");
+		}
+	}
+	sb_printf(&sb, "monitoring:\n");
+	summary_kw(&sb, pol_kw_monitoring, &p->mon, "");
 	if (p->n_unenforced > 0) {
 		sb_printf(&sb, "accepted but not enforced by this version:\n");
 		for (i = 0; i < p->n_unenforced; i++)
