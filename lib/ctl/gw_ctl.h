@@ -3,6 +3,7 @@
 #define GW_CTL_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include <jansson.h>
 
@@ -32,6 +33,30 @@
 
 /* Command names (requests are built from these, never spelled twice). */
 #define GW_CTL_CMD_STATS "stats"
+#define GW_CTL_CMD_FLOWS "flows"
+#define GW_CTL_CMD_TOP "top"
+#define GW_CTL_CMD_WHY "why"
+#define GW_CTL_CMD_CHECK "check"
+#define GW_CTL_CMD_RELOAD "reload"
+#define GW_CTL_CMD_QUARANTINE "quarantine"
+#define GW_CTL_CMD_RELEASE "release"
+#define GW_CTL_CMD_EVENTS "events"
+
+/*
+ * Event streaming: {"cmd":"events","args":{"follow":true[,"type":"alert"]}}
+ * is answered by the server itself with {"ok":true,"data":{"follow":true}}
+ * and the connection then stays open: every line given to
+ * gw_ctl_server_publish() (of that event_type, when a type was asked) is
+ * pushed to it. Each subscriber has a bounded output buffer: when it is
+ * full the line is lost for that subscriber only (counted), and once it
+ * has room again it first receives {"event_type":"gwctl_lost","count":N}.
+ * At most GW_CTL_MAX_SUBSCRIBERS streams are open at once (more are
+ * answered "too many event subscribers"), so requests always find a slot.
+ */
+#define GW_CTL_EVENT_TYPE_MAX 32           /* bytes of a type filter */
+#define GW_CTL_MAX_SUBSCRIBERS (GW_CTL_MAX_CONN / 2) /* slots left for requests */
+#define GW_CTL_STREAM_BUF (256u << 10)     /* per subscriber output buffer */
+#define GW_CTL_EVENT_LINE_MAX GW_CTL_REQUEST_MAX /* longest line published */
 
 /*
  * Handles one command. Returns the "data" of the answer (a new reference,
@@ -57,6 +82,26 @@ typedef json_t *(*gw_ctl_handler_fn)(const char *cmd, json_t *args, void *arg,
  */
 int gw_ctl_call(const char *sock_path, const char *cmd, json_t *args,
 		int timeout_ms, json_t **data_out, char *err, size_t errlen);
+
+/*
+ * Called by gw_ctl_follow() for every streamed line (without its newline;
+ * NUL-terminated). A non-zero return stops following.
+ */
+typedef int (*gw_ctl_line_fn)(const char *line, size_t len, void *arg);
+
+/*
+ * Sends a subscription request (cmd with args, e.g. GW_CTL_CMD_EVENTS with
+ * {"follow":true}) and, once the daemon acknowledged it (within
+ * timeout_ms), calls fn for every line it pushes, without a deadline,
+ * until the daemon closes the connection (returns 0), fn returns non-zero
+ * (returns 0), *stop becomes non-zero (checked at least every 100 ms;
+ * returns 0; stop may be NULL) or an error (as gw_ctl_call(): GW_EINVAL
+ * when the daemon refused the request, GW_ENOENT, GW_EIO, GW_ENOMEM).
+ * A line longer than GW_CTL_EVENT_LINE_MAX ends the stream with GW_EIO.
+ */
+int gw_ctl_follow(const char *sock_path, const char *cmd, json_t *args,
+		  int timeout_ms, gw_ctl_line_fn fn, void *arg,
+		  const volatile int *stop, char *err, size_t errlen);
 
 /* ---- server ---- */
 
@@ -84,6 +129,25 @@ struct gw_ctl_server *gw_ctl_server_open(const char *path, int *err);
  */
 int gw_ctl_server_poll(struct gw_ctl_server *s, int timeout_ms,
 		       gw_ctl_handler_fn fn, void *arg);
+
+/*
+ * Pushes one event line (len bytes, with or without its trailing newline;
+ * at most GW_CTL_EVENT_LINE_MAX) to every subscriber that follows
+ * event_type (or every type). Never blocks: a line that does not fit in a
+ * subscriber's buffer is lost for it and counted. Returns the number of
+ * subscribers that got the line queued, or GW_EINVAL.
+ */
+int gw_ctl_server_publish(struct gw_ctl_server *s, const char *event_type,
+			  const char *line, size_t len);
+
+struct gw_ctl_stream_stats {
+	unsigned int subscribers; /* open event streams */
+	uint64_t published;       /* lines queued to a subscriber (one per subscriber) */
+	uint64_t lost;            /* lines lost to full subscriber buffers */
+};
+
+void gw_ctl_server_stream_stats(const struct gw_ctl_server *s,
+				struct gw_ctl_stream_stats *st);
 
 /* Closes every connection and the socket, and removes the socket file if it is still ours. */
 void gw_ctl_server_close(struct gw_ctl_server *s);

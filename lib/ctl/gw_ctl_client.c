@@ -363,3 +363,168 @@ out:
 	free(ans);
 	return rc;
 }
+
+/* ---- event streams ---- */
+
+/*
+ * Lines of a stream: unlike recv_line() the bytes after a newline belong
+ * to the next line, so they are kept. buf holds at most one longest line.
+ */
+struct line_reader {
+	char *buf; /* GW_CTL_EVENT_LINE_MAX + 2 */
+	size_t start;
+	size_t len;
+};
+
+enum { READ_LINE = 1, READ_EOF = 0, READ_STOPPED = 2 };
+
+/*
+ * Next line into *line (NUL-terminated in place, valid until the next
+ * call). With deadline, waits at most until k's deadline; otherwise
+ * without limit, checking *stop every 100 ms.
+ */
+static int
+read_stream_line(const struct call *k, int fd, struct line_reader *lr,
+		 bool deadline, const volatile int *stop, char **line,
+		 size_t *len)
+{
+	const size_t cap = GW_CTL_EVENT_LINE_MAX + 2;
+
+	for (;;) {
+		char *nl = lr->len > 0 ? memchr(lr->buf + lr->start, '\n', lr->len)
+				       : NULL;
+		ssize_t n;
+
+		if (nl != NULL) {
+			*nl = '\0';
+			*line = lr->buf + lr->start;
+			*len = (size_t)(nl - *line);
+			lr->len -= *len + 1;
+			lr->start += *len + 1;
+			return READ_LINE;
+		}
+		if (lr->len >= cap - 1) {
+			set_err(k, "line from the daemon on %s is too long",
+				k->path);
+			return GW_EIO;
+		}
+		if (lr->start > 0) {
+			memmove(lr->buf, lr->buf + lr->start, lr->len);
+			lr->start = 0;
+		}
+		if (stop != NULL && *stop)
+			return READ_STOPPED;
+		n = recv(fd, lr->buf + lr->len, cap - 1 - lr->len, 0);
+		if (n > 0) {
+			lr->len += (size_t)n;
+			continue;
+		}
+		if (n == 0)
+			return READ_EOF;
+		if (errno == EINTR)
+			continue;
+		if (errno == EAGAIN || errno == EWOULDBLOCK) {
+			struct pollfd p = {.fd = fd, .events = POLLIN};
+			int w;
+
+			if (deadline) {
+				w = wait_fd(k, fd, POLLIN);
+				if (w == 0)
+					return timed_out(k);
+				if (w > 0)
+					continue;
+			} else {
+				w = poll(&p, 1, 100);
+				if (w >= 0 || errno == EINTR)
+					continue;
+			}
+		}
+		if (k->err != NULL && k->errlen > 0)
+			snprintf(k->err, k->errlen, "cannot read from %s: %s",
+				 k->path, strerror(errno));
+		return GW_EIO;
+	}
+}
+
+int
+gw_ctl_follow(const char *sock_path, const char *cmd, json_t *args,
+	      int timeout_ms, gw_ctl_line_fn fn, void *arg,
+	      const volatile int *stop, char *err, size_t errlen)
+{
+	struct call k = {
+		.path = sock_path,
+		.err = err,
+		.errlen = errlen,
+	};
+	struct line_reader lr = {0};
+	char *req = NULL;
+	size_t req_len = 0;
+	char *line;
+	size_t len;
+	int fd = -1;
+	int rc;
+
+	if (err != NULL && errlen > 0)
+		err[0] = '\0';
+	if (sock_path == NULL || cmd == NULL || fn == NULL ||
+	    (args != NULL && !json_is_object(args))) {
+		set_err(&k, "%s", "invalid arguments");
+		return GW_EINVAL;
+	}
+	if (sock_path[0] == '\0' ||
+	    strlen(sock_path) >= sizeof(((struct sockaddr_un *)0)->sun_path)) {
+		set_err(&k, "invalid socket path '%s' (empty or too long)",
+			sock_path);
+		return GW_EINVAL;
+	}
+	k.timeout_ms = timeout_ms > 0 ? timeout_ms : GW_CTL_TIMEOUT_DEFAULT_MS;
+	k.deadline_ms = gw_ctl_now_ms() + (uint64_t)k.timeout_ms;
+	lr.buf = malloc(GW_CTL_EVENT_LINE_MAX + 2);
+	req = encode_request(cmd, args, &req_len);
+	if (lr.buf == NULL || req == NULL) {
+		set_err(&k, "%s", "out of memory");
+		rc = GW_ENOMEM;
+		goto out;
+	}
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		set_err(&k, "cannot create a socket: %s", strerror(errno));
+		rc = GW_EIO;
+		goto out;
+	}
+	rc = do_connect(&k, fd);
+	if (rc != 0)
+		goto out;
+	rc = send_all(&k, fd, req, req_len);
+	if (rc != 0)
+		goto out;
+	/* The acknowledgement, under the deadline like any answer. */
+	rc = read_stream_line(&k, fd, &lr, true, NULL, &line, &len);
+	if (rc == READ_EOF) {
+		set_err(&k, "daemon on %s closed the connection without answering",
+			k.path);
+		rc = GW_EIO;
+	}
+	if (rc < 0)
+		goto out;
+	rc = decode_answer(&k, line, len, NULL);
+	if (rc != 0)
+		goto out;
+	for (;;) {
+		rc = read_stream_line(&k, fd, &lr, false, stop, &line, &len);
+		if (rc != READ_LINE)
+			break;
+		if (fn(line, len, arg) != 0) {
+			rc = 0;
+			break;
+		}
+	}
+	if (rc > 0)
+		rc = 0;
+out:
+	if (fd >= 0)
+		close(fd);
+	free(req);
+	free(lr.buf);
+	return rc;
+}

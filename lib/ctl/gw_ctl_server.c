@@ -28,6 +28,7 @@ enum conn_state {
 	CONN_READ,
 	CONN_WRITE,
 	CONN_DRAIN,
+	CONN_STREAM, /* an events subscription: no deadline, pushed lines */
 };
 
 struct ctl_conn {
@@ -39,6 +40,13 @@ struct ctl_conn {
 	char *out;       /* answer line (malloc'd) */
 	size_t out_len;
 	size_t out_off;
+	/* CONN_STREAM only: pending bytes are sbuf[s_off, s_off + s_len). */
+	char *sbuf; /* GW_CTL_STREAM_BUF bytes, allocated at subscription */
+	size_t s_off;
+	size_t s_len;
+	uint64_t lost_pending; /* lines lost since the last gwctl_lost line */
+	char type[GW_CTL_EVENT_TYPE_MAX + 1]; /* "" every type */
+	int index; /* in gw_ctl_server.conn[] (counting streams) */
 };
 
 struct gw_ctl_server {
@@ -47,6 +55,8 @@ struct gw_ctl_server {
 	dev_t dev;
 	ino_t ino;
 	struct ctl_conn conn[GW_CTL_MAX_CONN];
+	uint64_t published;
+	uint64_t lost;
 };
 
 uint64_t
@@ -149,6 +159,7 @@ gw_ctl_server_open(const char *path, int *err)
 	s->fd = -1;
 	for (i = 0; i < GW_CTL_MAX_CONN; i++) {
 		s->conn[i].fd = -1;
+		s->conn[i].index = i;
 		s->conn[i].in = malloc(GW_CTL_REQUEST_MAX + 1);
 		if (s->conn[i].in == NULL) {
 			rc = GW_ENOMEM;
@@ -198,6 +209,12 @@ conn_close(struct ctl_conn *c)
 	if (c->fd >= 0)
 		close(c->fd);
 	free(c->out);
+	free(c->sbuf);
+	c->sbuf = NULL;
+	c->s_off = 0;
+	c->s_len = 0;
+	c->lost_pending = 0;
+	c->type[0] = '\0';
 	c->fd = -1;
 	c->out = NULL;
 	c->out_len = 0;
@@ -268,22 +285,234 @@ conn_answer(struct ctl_conn *c, char *line, size_t len)
 }
 
 static void
-conn_request(struct ctl_conn *c, size_t len, gw_ctl_handler_fn fn, void *arg,
-	     int *answered)
-{
-	size_t out_len = 0;
-	char *line = gw_ctl_handle_request(c->in, len, fn, arg, &out_len);
-
-	(*answered)++;
-	conn_answer(c, line, out_len);
-}
-
-static void
 conn_error(struct ctl_conn *c, const char *msg, int *answered)
 {
 	size_t out_len = 0;
 	char *line = gw_ctl_error_line(msg, &out_len);
 
+	(*answered)++;
+	conn_answer(c, line, out_len);
+}
+
+/* ---- event streams ---- */
+
+/* Appends to the stream buffer when it fits; false otherwise. */
+static bool
+stream_append(struct ctl_conn *c, const char *data, size_t n, bool newline)
+{
+	size_t need = n + (newline ? 1 : 0);
+
+	if (c->s_len + need > GW_CTL_STREAM_BUF)
+		return false;
+	if (c->s_off + c->s_len + need > GW_CTL_STREAM_BUF) {
+		memmove(c->sbuf, c->sbuf + c->s_off, c->s_len);
+		c->s_off = 0;
+	}
+	memcpy(c->sbuf + c->s_off + c->s_len, data, n);
+	c->s_len += n;
+	if (newline)
+		c->sbuf[c->s_off + c->s_len++] = '\n';
+	return true;
+}
+
+/*
+ * Tells a subscriber how many lines it lost, once it has caught up: there
+ * is room for the notice and reserve more bytes (the line that follows).
+ * Until then the count keeps growing, so one notice covers a whole gap.
+ */
+static void
+stream_note_lost(struct ctl_conn *c, size_t reserve)
+{
+	char line[80];
+	int n;
+
+	if (c->lost_pending == 0)
+		return;
+	n = snprintf(line, sizeof(line),
+		     "{\"event_type\":\"gwctl_lost\",\"count\":%llu}\n",
+		     (unsigned long long)c->lost_pending);
+	if (n > 0 && c->s_len + (size_t)n + reserve <= GW_CTL_STREAM_BUF &&
+	    stream_append(c, line, (size_t)n, false))
+		c->lost_pending = 0;
+}
+
+/* Sends what the socket takes now; closes the connection on error. */
+static void
+stream_flush(struct ctl_conn *c)
+{
+	for (;;) {
+		ssize_t n;
+
+		if (c->s_len == 0) {
+			c->s_off = 0;
+			if (c->lost_pending == 0)
+				return;
+			stream_note_lost(c, 0);
+			continue;
+		}
+		n = send(c->fd, c->sbuf + c->s_off, c->s_len,
+			 MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (n > 0) {
+			c->s_off += (size_t)n;
+			c->s_len -= (size_t)n;
+			continue;
+		}
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return;
+		conn_close(c);
+		return;
+	}
+}
+
+/* A subscriber sends nothing more: whatever arrives is dropped; EOF closes. */
+static void
+stream_read(struct ctl_conn *c)
+{
+	char buf[512];
+
+	for (;;) {
+		ssize_t n = recv(c->fd, buf, sizeof(buf), MSG_DONTWAIT);
+
+		if (n > 0)
+			continue;
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return;
+		conn_close(c);
+		return;
+	}
+}
+
+/*
+ * An events request with "follow": true becomes a stream here (the
+ * handler never sees it). Returns false for any other request.
+ */
+static bool
+conn_subscribe(struct ctl_conn *c, unsigned int n_streams, size_t len,
+	       int *answered)
+{
+	static const char ack[] = "{\"ok\":true,\"data\":{\"follow\":true}}\n";
+	json_t *req = json_loadb(c->in, len, JSON_REJECT_DUPLICATES, NULL);
+	json_t *args;
+	json_t *type;
+	const char *t = "";
+
+	if (req == NULL)
+		return false;
+	args = json_object_get(req, "args");
+	if (!json_is_object(req) ||
+	    !json_is_string(json_object_get(req, "cmd")) ||
+	    strcmp(json_string_value(json_object_get(req, "cmd")),
+		   GW_CTL_CMD_EVENTS) != 0 ||
+	    !json_is_object(args) ||
+	    !json_is_true(json_object_get(args, "follow"))) {
+		json_decref(req);
+		return false;
+	}
+	type = json_object_get(args, "type");
+	if (type != NULL && !json_is_null(type)) {
+		t = json_string_value(type);
+		if (t == NULL || t[0] == '\0' ||
+		    strlen(t) > GW_CTL_EVENT_TYPE_MAX) {
+			json_decref(req);
+			conn_error(c, "malformed request: 'type' must be an event type of 1..32 characters",
+				   answered);
+			return true;
+		}
+	}
+	if (n_streams >= GW_CTL_MAX_SUBSCRIBERS) {
+		json_decref(req);
+		conn_error(c, "too many event subscribers", answered);
+		return true;
+	}
+	c->sbuf = malloc(GW_CTL_STREAM_BUF);
+	if (c->sbuf == NULL) {
+		json_decref(req);
+		conn_error(c, "out of memory", answered);
+		return true;
+	}
+	memcpy(c->type, t, strlen(t) + 1);
+	json_decref(req);
+	c->state = CONN_STREAM;
+	c->s_off = 0;
+	c->s_len = 0;
+	c->lost_pending = 0;
+	stream_append(c, ack, sizeof(ack) - 1, false);
+	(*answered)++;
+	stream_flush(c);
+	return true;
+}
+
+int
+gw_ctl_server_publish(struct gw_ctl_server *s, const char *event_type,
+		      const char *line, size_t len)
+{
+	int queued = 0;
+	int i;
+
+	if (s == NULL || line == NULL)
+		return GW_EINVAL;
+	if (len > 0 && line[len - 1] == '\n')
+		len--;
+	if (len == 0 || len > GW_CTL_EVENT_LINE_MAX ||
+	    memchr(line, '\n', len) != NULL)
+		return GW_EINVAL;
+	for (i = 0; i < GW_CTL_MAX_CONN; i++) {
+		struct ctl_conn *c = &s->conn[i];
+
+		if (c->state != CONN_STREAM)
+			continue;
+		if (c->type[0] != '\0' &&
+		    (event_type == NULL || strcmp(c->type, event_type) != 0))
+			continue;
+		stream_note_lost(c, len + 1);
+		if (c->lost_pending == 0 && stream_append(c, line, len, true)) {
+			s->published++;
+			queued++;
+		} else {
+			c->lost_pending++;
+			s->lost++;
+		}
+		stream_flush(c);
+	}
+	return queued;
+}
+
+void
+gw_ctl_server_stream_stats(const struct gw_ctl_server *s,
+			   struct gw_ctl_stream_stats *st)
+{
+	int i;
+
+	if (st == NULL)
+		return;
+	memset(st, 0, sizeof(*st));
+	if (s == NULL)
+		return;
+	for (i = 0; i < GW_CTL_MAX_CONN; i++)
+		st->subscribers += s->conn[i].state == CONN_STREAM;
+	st->published = s->published;
+	st->lost = s->lost;
+}
+
+static void
+conn_request(struct ctl_conn *c, size_t len, gw_ctl_handler_fn fn, void *arg,
+	     int *answered)
+{
+	struct ctl_conn *first = c - c->index;
+	unsigned int n_streams = 0;
+	size_t out_len = 0;
+	char *line;
+	int i;
+
+	for (i = 0; i < GW_CTL_MAX_CONN; i++)
+		n_streams += first[i].state == CONN_STREAM;
+	if (conn_subscribe(c, n_streams, len, answered))
+		return;
+	line = gw_ctl_handle_request(c->in, len, fn, arg, &out_len);
 	(*answered)++;
 	conn_answer(c, line, out_len);
 }
@@ -341,6 +570,11 @@ conn_service(struct ctl_conn *c, gw_ctl_handler_fn fn, void *arg,
 		break;
 	case CONN_DRAIN:
 		conn_drain(c);
+		break;
+	case CONN_STREAM:
+		stream_read(c);
+		if (c->state == CONN_STREAM)
+			stream_flush(c);
 		break;
 	default:
 		break;
@@ -407,7 +641,8 @@ expire(struct gw_ctl_server *s, uint64_t now)
 	for (i = 0; i < GW_CTL_MAX_CONN; i++) {
 		struct ctl_conn *c = &s->conn[i];
 
-		if (c->state == CONN_FREE || now < c->deadline_ms)
+		if (c->state == CONN_FREE || c->state == CONN_STREAM ||
+		    now < c->deadline_ms)
 			continue;
 		if (c->state == CONN_READ) {
 			size_t len = 0;
@@ -452,6 +687,12 @@ gw_ctl_server_poll(struct gw_ctl_server *s, int timeout_ms,
 		pfd[n].fd = c->fd;
 		pfd[n].events = c->state == CONN_WRITE ? POLLOUT : POLLIN;
 		which[n++] = i;
+		if (c->state == CONN_STREAM) {
+			/* No deadline: a subscriber stays until it leaves. */
+			if (c->s_len > 0 || c->lost_pending > 0)
+				pfd[n - 1].events |= POLLOUT;
+			continue;
+		}
 		/* Wake up in time to expire the connection. */
 		left = c->deadline_ms > now ? (int)(c->deadline_ms - now) : 0;
 		if (wait < 0 || left < wait)

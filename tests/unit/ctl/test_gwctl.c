@@ -26,7 +26,7 @@ struct run {
 static struct run
 gwctl(const char *env, ...)
 {
-	char *argv[16];
+	char *argv[24];
 	int argc = 0;
 	size_t out_len = 0;
 	size_t err_len = 0;
@@ -41,7 +41,7 @@ gwctl(const char *env, ...)
 	argv[argc++] = (char *)"gwctl";
 	va_start(ap, env);
 	while ((a = va_arg(ap, const char *)) != NULL) {
-		ck_assert_int_lt(argc, 15);
+		ck_assert_int_lt(argc, 23);
 		argv[argc++] = (char *)a;
 	}
 	va_end(ap);
@@ -313,6 +313,301 @@ START_TEST(test_help_version)
 }
 END_TEST
 
+
+/* Runs gwctl against ts; checks the command and args the daemon got. */
+static struct run
+run_cmd(struct test_server *ts, const char *want_cmd, const char *want_args,
+	const char *a0, const char *a1, const char *a2, const char *a3,
+	const char *a4, const char *a5, const char *a6, const char *a7)
+{
+	struct run r;
+
+	free(ts->last_args);
+	ts->last_args = NULL;
+	ts->last_cmd[0] = '\0';
+	r = gwctl(NULL, "-s", ts->path, a0, a1, a2, a3, a4, a5, a6, a7, NULL);
+	ck_assert_str_eq(ts->last_cmd, want_cmd);
+	ck_assert_ptr_nonnull(ts->last_args);
+	ck_assert_str_eq(ts->last_args, want_args);
+	return r;
+}
+
+START_TEST(test_flows)
+{
+	struct test_server ts;
+	struct run r;
+
+	test_server_start(&ts);
+	r = run_cmd(&ts, "flows",
+		    "{\"denied\":true,\"host\":\"10.1.2.3\",\"limit\":5,\"role\":\"web\"}",
+		    "flows", "--role", "web", "--host", "10.1.2.3", "--denied",
+		    "--limit=5", NULL);
+	ck_assert_msg(r.rc == GWCTL_EXIT_OK, "%s", r.err);
+	ck_assert_str_eq(r.err, "");
+	ck_assert_str_eq(r.out,
+		"state   role  vlan  proto  src                 dest              name                 verdict  reason            rule    pkts      bytes  age\n"
+		"ended   web    100  TCP    10.1.2.3:51514      192.0.2.10:443    evil\\x5cx00.example  deny     fqdn_not_allowed  -        5/3  1,700/120   2s\n"
+		"active  -        0  TCP    [2001:db8::1]:1000  [2001:db8::2]:80  -                    allow    -                 cidr:0   1/0       60/0  61s\n"
+		"2 of 9 flows (raise --limit for more)\n");
+	run_free(&r);
+	/* Defaults: limit 50, not denied-only; IPv6 host canonicalised. */
+	r = run_cmd(&ts, "flows", "{\"denied\":false,\"host\":\"2001:db8::1\",\"limit\":50}",
+		    "flows", "--host", "2001:DB8:0::1", NULL, NULL, NULL, NULL, NULL);
+	ck_assert_int_eq(r.rc, GWCTL_EXIT_OK);
+	run_free(&r);
+	test_server_stop(&ts);
+}
+END_TEST
+
+
+START_TEST(test_console_cmds)
+{
+	struct test_server ts;
+	struct run r;
+
+	test_server_start(&ts);
+	r = run_cmd(&ts, "top", "{\"kind\":\"destinations\",\"limit\":10,\"role\":\"web\",\"window\":\"1h\"}",
+		    "top", "destinations", "--window", "1h", "--role", "web", NULL, NULL);
+	ck_assert_msg(r.rc == GWCTL_EXIT_OK, "%s", r.err);
+	ck_assert_str_eq(r.out,
+		"TOP DESTINATIONS (last 1h, role web)\n"
+		"destination      flows  denied  bytes_toserver  bytes_toclient  pkts_toserver  pkts_toclient\n"
+		"api.example.com      3       0       1,234,567              89             10             20\n"
+		"192.0.2.9            1       1               5               6              1              1\n"
+		"partial: flows of this window were dropped from the daemon's view; sums are lower bounds\n");
+	run_free(&r);
+	r = run_cmd(&ts, "top", "{\"kind\":\"hosts\",\"limit\":3,\"window\":\"1m\"}",
+		    "top", "hosts", "-n", "3", NULL, NULL, NULL, NULL);
+	ck_assert_int_eq(r.rc, GWCTL_EXIT_OK);
+	run_free(&r);
+
+	r = run_cmd(&ts, "why", "{\"dport\":22,\"dst\":\"192.0.2.1\",\"src\":\"10.1.2.3\"}",
+		    "why", "10.1.2.3", "192.0.2.1", "22", NULL, NULL, NULL, NULL);
+	ck_assert_int_eq(r.rc, GWCTL_EXIT_OK);
+	ck_assert_str_eq(r.out,
+		"source:   policy (no such flow seen; what the current policy would decide)\n"
+		"verdict:  deny\n"
+		"reason:   port_not_allowed (destination port not allowed for the role)\n"
+		"rule:     -\n"
+		"role:     web\n"
+		"why:      port 22 is not allowed for role web\n");
+	run_free(&r);
+
+	r = run_cmd(&ts, "check", "{\"name\":\"api.example.com\",\"port\":443,\"role\":\"web\"}",
+		    "check", "web", "api.example.com", "443", NULL, NULL, NULL, NULL);
+	ck_assert_int_eq(r.rc, GWCTL_EXIT_OK);
+	ck_assert_str_eq(r.out,
+		"verdict:  allow\n"
+		"reason:   -\n"
+		"rule:     fqdn:3 (fqdn)\n"
+		"role:     web\n"
+		"why:      api.example.com matches allow_fqdns[3] *.example.com\n");
+	run_free(&r);
+
+	r = run_cmd(&ts, "reload", "{\"dry_run\":true}", "reload", "--dry-run",
+		    NULL, NULL, NULL, NULL, NULL, NULL);
+	ck_assert_int_eq(r.rc, GWCTL_EXIT_OK);
+	ck_assert_str_eq(r.out,
+		"dry run: would load version 8 (checked in 12 ms); nothing changed\n"
+		"roles added:   lab\n"
+		"roles removed: -\n"
+		"role web changed:\n"
+		"  fqdns_added: a.example, b.example\n"
+		"  settings: name_binding: strict -> log\n"
+		"signatures added: 9000002\n"
+		"settings: gateway.reload.reset_revoked: true -> false\n"
+		"restart required (not applied by a reload): gateway.flow_capacity\n"
+		"flows whose verdict would flip: 0\n");
+	run_free(&r);
+	/* A failed reload: exit 1, the file:line:col errors on stderr. */
+	r = run_cmd(&ts, "reload", "{\"dry_run\":false}", "reload", NULL, NULL,
+		    NULL, NULL, NULL, NULL, NULL);
+	ck_assert_int_eq(r.rc, GWCTL_EXIT_FAIL);
+	ck_assert_str_eq(r.out, "reload failed: policy not valid, nothing changed\n"
+				"flows whose verdict flipped: 0\n");
+	ck_assert_str_eq(r.err, "gwctl: reload: /etc/egressgw/policy.yaml:4:3: allow_fqdns: expected a list\n");
+	run_free(&r);
+
+	r = run_cmd(&ts, "quarantine", "{\"host\":\"10.1.2.3\",\"reason\":\"beaconing\"}",
+		    "quarantine", "10.1.2.3", "--reason", "beaconing", NULL, NULL,
+		    NULL, NULL);
+	ck_assert_int_eq(r.rc, GWCTL_EXIT_OK);
+	ck_assert_str_eq(r.out, "quarantined 10.1.2.3 since 2026-11-22T01:02:03.000000+0000 "
+				"(reason: beaconing); 4 active flows reset\n");
+	run_free(&r);
+	r = run_cmd(&ts, "release", "{\"host\":\"10.1.2.3\"}", "release",
+		    "10.1.2.3", NULL, NULL, NULL, NULL, NULL, NULL);
+	ck_assert_int_eq(r.rc, GWCTL_EXIT_OK);
+	ck_assert_str_eq(r.out, "released 10.1.2.3 (quarantined since 2026-11-22T01:02:03.000000+0000)\n");
+	run_free(&r);
+	r = run_cmd(&ts, "release", "{\"host\":\"10.9.9.9\"}", "release",
+		    "10.9.9.9", NULL, NULL, NULL, NULL, NULL, NULL);
+	ck_assert_int_eq(r.rc, GWCTL_EXIT_FAIL);
+	ck_assert_str_eq(r.err, "gwctl: release: 10.9.9.9 is not quarantined\n");
+	ck_assert_str_eq(r.out, "");
+	run_free(&r);
+
+	/* --json: the daemon's data, verbatim. */
+	r = run_cmd(&ts, "why", "{\"dst\":\"2001:db8::1\",\"src\":\"10.1.2.3\"}",
+		    "--json", "why", "10.1.2.3", "2001:db8::1", NULL, NULL, NULL, NULL);
+	ck_assert_int_eq(r.rc, GWCTL_EXIT_OK);
+	{
+		json_t *got = json_loads(r.out, 0, NULL);
+		json_t *want = json_loads(test_canned[2][1], 0, NULL);
+
+		ck_assert_ptr_nonnull(got);
+		ck_assert(json_equal(got, want));
+		json_decref(got);
+		json_decref(want);
+	}
+	run_free(&r);
+	test_server_stop(&ts);
+}
+END_TEST
+
+START_TEST(test_events_follow)
+{
+	struct test_server ts;
+	struct run r;
+
+	test_server_start(&ts);
+	ts.publish = true;
+	r = gwctl(NULL, "-s", ts.path, "events", "--follow", NULL);
+	ck_assert_msg(r.rc == GWCTL_EXIT_OK, "%s", r.err);
+	ck_assert_str_eq(r.out,
+		"2026-11-22T01:02:03.123456+0000 tls 10.1.2.3:51514 -> 192.0.2.10:443 api.example.com allow fqdn:3\n"
+		"2026-11-22T01:02:04.000000+0000 alert 10.1.2.3:51515 -> [2001:db8::9]:443 cdn.bad\\x5cxff.test blocked \"Cobalt Strike beacon\"\n"
+		"2026-11-22T01:02:05.000000+0000 drop 10.1.2.4 -> 192.0.2.1 deny cidr_not_allowed\n");
+	run_free(&r);
+	test_server_stop(&ts);
+
+	/* --type: the server filters; --json prints the lines as they came. */
+	test_server_start(&ts);
+	ts.publish = true;
+	r = gwctl(NULL, "-s", ts.path, "--json", "events", "-f", "--type", "alert",
+		  NULL);
+	ck_assert_int_eq(r.rc, GWCTL_EXIT_OK);
+	ck_assert_uint_eq(strlen(r.out), strlen(test_events[1][1]) + 1);
+	ck_assert_int_eq(strncmp(r.out, test_events[1][1], strlen(test_events[1][1])), 0);
+	ck_assert_str_eq(r.out + strlen(test_events[1][1]), "\n");
+	run_free(&r);
+	test_server_stop(&ts);
+}
+END_TEST
+
+START_TEST(test_console_usage_errors)
+{
+	static const struct {
+		const char *a[5];
+		const char *msg;
+	} t[] = {
+		{{"flows", "--host", "10.1.2"}, "gwctl: bad IP address '10.1.2'\n"},
+		{{"flows", "--limit", "0"}, "gwctl: limit '0' out of range (1..10000)\n"},
+		{{"flows", "--limit", "10001"}, "gwctl: limit '10001' out of range (1..10000)\n"},
+		{{"flows", "--limit", "-3"}, "gwctl: limit '-3' out of range (1..10000)\n"},
+		{{"flows", "--role", "a b"}, "gwctl: bad role 'a b' (1..63 printable characters)\n"},
+		{{"flows", "x"}, "gwctl: flows takes no arguments (got 'x')\n"},
+		{{"flows", "--limit"}, "gwctl: --limit needs a value\n"},
+		{{"flows", "--window", "1m"}, "gwctl: --window does not apply to 'flows'\n"},
+		{{"top"}, "gwctl: top needs 'hosts' or 'destinations'\n"},
+		{{"top", "users"}, "gwctl: top: unknown kind 'users' (hosts or destinations)\n"},
+		{{"top", "hosts", "--window", "5m"}, "gwctl: bad window '5m' (1m, 1h or 1d)\n"},
+		{{"top", "hosts", "x"}, "gwctl: top: extra argument 'x'\n"},
+		{{"why", "10.1.2.3"}, "gwctl: why needs SRC and DST addresses\n"},
+		{{"why", "10.1.2.3", "bogus"}, "gwctl: bad IP address 'bogus'\n"},
+		{{"why", "10.1.2.3", "10.0.0.1", "65536"}, "gwctl: bad port '65536' (1..65535)\n"},
+		{{"why", "10.1.2.3", "10.0.0.1", "0"}, "gwctl: bad port '0' (1..65535)\n"},
+		{{"check", "web"}, "gwctl: check needs ROLE and NAME\n"},
+		{{"check", "web", "a\tb"}, "gwctl: bad name 'a\\x09b' (1..253 printable characters)\n"},
+		{{"check", "web", "x.example", "http"}, "gwctl: bad port 'http' (1..65535)\n"},
+		{{"reload", "now"}, "gwctl: reload takes no arguments (got 'now')\n"},
+		{{"quarantine"}, "gwctl: quarantine needs the host's IP address\n"},
+		{{"quarantine", "10.1.2.3/24"}, "gwctl: bad IP address '10.1.2.3/24'\n"},
+		{{"quarantine", "10.1.2.3", "--reason", ""}, "gwctl: bad reason '' (1..128 characters, no control characters)\n"},
+		{{"quarantine", "10.1.2.3", "--reason", "a\nb"}, "gwctl: bad reason 'a\\x0ab' (1..128 characters, no control characters)\n"},
+		{{"release"}, "gwctl: release needs the host's IP address\n"},
+		{{"release", "1.2.3.4", "5.6.7.8"}, "gwctl: release: extra argument '5.6.7.8'\n"},
+		{{"events"}, "gwctl: events needs --follow (past events are in the EVE log)\n"},
+		{{"events", "-f", "--type", "Alert"}, "gwctl: bad event type 'Alert' (e.g. alert, tls, http, drop, flow)\n"},
+		{{"events", "-f", "--denied"}, "gwctl: --denied does not apply to 'events'\n"},
+		{{"stats", "--dry-run"}, "gwctl: --dry-run does not apply to 'stats'\n"},
+		{{"flows", "--denied=yes"}, "gwctl: unknown option '--denied=yes'\n"},
+	};
+	size_t i;
+
+	for (i = 0; i < GW_ARRAY_SIZE(t); i++) {
+		struct run r = gwctl("/nonexistent.sock", t[i].a[0], t[i].a[1],
+				     t[i].a[2], t[i].a[3], t[i].a[4], NULL);
+
+		ck_assert_msg(r.rc == GWCTL_EXIT_USAGE, "case %zu: rc %d %s", i,
+			      r.rc, r.err);
+		ck_assert_msg(strncmp(r.err, t[i].msg, strlen(t[i].msg)) == 0,
+			      "case %zu: %s", i, r.err);
+		assert_has(r.err, "\nUsage: gwctl ");
+		ck_assert_str_eq(r.out, "");
+		run_free(&r);
+	}
+	/* A valid command line without a daemon: exit 1, not 2. */
+	{
+		struct run r = gwctl("/nonexistent.sock", "events", "--follow", NULL);
+
+		ck_assert_int_eq(r.rc, GWCTL_EXIT_FAIL);
+		ck_assert_str_eq(r.err, "gwctl: events: daemon not running (no socket at /nonexistent.sock)\n");
+		run_free(&r);
+		r = gwctl("/nonexistent.sock", "flows", NULL);
+		ck_assert_int_eq(r.rc, GWCTL_EXIT_FAIL);
+		ck_assert_str_eq(r.err, "gwctl: flows: daemon not running (no socket at /nonexistent.sock)\n");
+		run_free(&r);
+	}
+}
+END_TEST
+
+/* The sections stats gains when the daemon sends them. */
+static json_t *
+stats_extra(const char *cmd, json_t *args, void *arg, char *err, size_t errlen)
+{
+	json_t *d = test_cmd_stats(cmd, args, arg, err, errlen);
+
+	json_object_set_new(d, "rings", json_loads("[{\"worker\":0,\"size\":16384,\"used\":12,\"lost\":0},"
+						   "{\"worker\":1,\"size\":16384,\"used\":16000,\"lost\":1234}]", 0, NULL));
+	json_object_set_new(d, "quarantine", json_loads("[{\"host\":\"10.1.2.3\",\"since\":\"2026-11-22T01:02:03.000000+0000\","
+							"\"reason\":\"beaconing\"}]", 0, NULL));
+	json_object_set_new(d, "reload", json_loads("{\"result\":\"failed\",\"time\":\"2026-11-22T02:00:00.000000+0000\","
+						    "\"duration_ms\":4,\"version\":7,\"error\":\"policy.yaml:4:3: bad\"}", 0, NULL));
+	return d;
+}
+
+START_TEST(test_stats_sections)
+{
+	struct test_server ts;
+	struct gw_ctl_cmd cmds[] = {{"stats", "x", stats_extra}};
+	struct run r;
+
+	test_server_start(&ts);
+	ts.dispatch.cmds = cmds;
+	ts.dispatch.n_cmds = 1;
+	r = gwctl(NULL, "-s", ts.path, "stats", NULL);
+	ck_assert_int_eq(r.rc, GWCTL_EXIT_OK);
+	assert_has(r.out, "\nRINGS\nworker    size    used   lost\n"
+			  "     0  16,384      12      0\n"
+			  "     1  16,384  16,000  1,234\n");
+	assert_has(r.out, "\nQUARANTINE\nhost      since                            reason\n"
+			  "10.1.2.3  2026-11-22T01:02:03.000000+0000  beaconing\n");
+	assert_has(r.out, "\nRELOAD\nlast: failed at 2026-11-22T02:00:00.000000+0000, 4 ms, version 7\n"
+			  "error: policy.yaml:4:3: bad\n");
+	run_free(&r);
+	test_server_stop(&ts);
+	/* Without them, no such sections. */
+	test_server_start(&ts);
+	r = gwctl(NULL, "-s", ts.path, "stats", NULL);
+	assert_lacks(r.out, "RINGS");
+	assert_lacks(r.out, "QUARANTINE");
+	assert_lacks(r.out, "RELOAD");
+	run_free(&r);
+	test_server_stop(&ts);
+}
+END_TEST
+
 static Suite *
 gwctl_suite(void)
 {
@@ -327,6 +622,11 @@ gwctl_suite(void)
 	tcase_add_test(tc, test_daemon_errors);
 	tcase_add_test(tc, test_usage_errors);
 	tcase_add_test(tc, test_help_version);
+	tcase_add_test(tc, test_flows);
+	tcase_add_test(tc, test_console_cmds);
+	tcase_add_test(tc, test_events_follow);
+	tcase_add_test(tc, test_console_usage_errors);
+	tcase_add_test(tc, test_stats_sections);
 	suite_add_tcase(s, tc);
 	return s;
 }
