@@ -56,6 +56,12 @@ if want unit; then
 	step unit meson test -C build --suite unit --print-errorlogs
 fi
 
+if want unit; then
+	# EAL programs without NICs or hugepages (evidence captures).
+	step dpdk meson test -C build --suite dpdk --print-errorlogs
+	step deploy-unit bash deploy/check-unit.sh "$top/build"
+fi
+
 if want asan; then
 	asan() {
 		[ -d build-asan ] || meson setup build-asan -Ddpdk=disabled \
@@ -109,6 +115,8 @@ if want inline; then
 	step inline-workers bash tests/e2e/workers.sh "$top/build"
 	step inline-dns bash tests/e2e/dns.sh "$top/build"
 	step inline-dns-verify bash tests/e2e/dns-verify.sh "$top/build"
+	step inline-telemetry bash tests/e2e/telemetry.sh "$top/build"
+	step inline-reload bash tests/e2e/reload.sh "$top/build"
 fi
 
 if want bench; then

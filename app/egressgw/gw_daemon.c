@@ -24,6 +24,7 @@
 #include <rte_lcore.h>
 #include <rte_malloc.h>
 #include <rte_mbuf.h>
+#include <rte_rcu_qsbr.h>
 #include <rte_ring.h>
 #include <rte_ring_elem.h>
 
@@ -34,6 +35,8 @@
 #include "gw_app.h"
 #include "gw_daemon.h"
 #include "gw_events.h"
+#include "gw_evidence.h"
+#include "gw_telemetry.h"
 #include "gw_worker.h"
 
 #define RX_DESC 1024
@@ -65,6 +68,12 @@ tsc_to_ns(uint64_t tsc)
 	return (uint64_t)((unsigned __int128)tsc * 1000000000ULL / gd.tsc_hz);
 }
 
+uint64_t
+gw_daemon_now_ns(void)
+{
+	return tsc_to_ns(rte_rdtsc());
+}
+
 static uint16_t
 port_emit(void *ctx, uint16_t port, struct rte_mbuf **pkts, uint16_t n)
 {
@@ -89,6 +98,8 @@ worker_main(void *arg)
 	uint64_t next_timer = rte_rdtsc() + timer_tsc;
 	uint16_t port, n;
 
+	rte_rcu_qsbr_thread_register(gd.rcu, w->id);
+	rte_rcu_qsbr_thread_online(gd.rcu, w->id);
 	while (!gd.stop_workers) {
 		for (port = 0; port < GW_NB_PORTS; port++) {
 			n = rte_eth_rx_burst(gd.port_id[port], dw->queue, pkts,
@@ -107,7 +118,11 @@ worker_main(void *arg)
 			gw_worker_flush(w);
 			next_timer = now + timer_tsc;
 		}
+		/* Nothing of the snapshot is held across loops. */
+		rte_rcu_qsbr_quiescent(gd.rcu, w->id);
 	}
+	rte_rcu_qsbr_thread_offline(gd.rcu, w->id);
+	rte_rcu_qsbr_thread_unregister(gd.rcu, w->id);
 	/* Final records: every flow ends with cause "shutdown". */
 	gw_worker_drain(w, tsc_to_ns(rte_rdtsc()));
 	dw->done = 1;
@@ -235,21 +250,6 @@ parse_args(int argc, char **argv)
 	return 0;
 }
 
-/* Sends a command to every worker but `skip` (-1: all); never waits. */
-static void
-broadcast_cmd(struct gw_cmd *cmd, int skip)
-{
-	unsigned int i;
-
-	for (i = 0; i < gd.n_workers; i++) {
-		if ((int)i == skip)
-			continue;
-		if (rte_ring_enqueue_elem(gd.workers[i].cmd_ring, cmd,
-					  sizeof(*cmd)) != 0)
-			gd.cmd_lost++;
-	}
-}
-
 static void
 on_resolved(const char *name, const struct gw_resolve_result *res, void *arg)
 {
@@ -269,7 +269,7 @@ on_resolved(const char *name, const struct gw_resolve_result *res, void *arg)
 		cmd.n_addrs = (uint16_t)i;
 	}
 	/* Everyone learns it; the worker that asked resumes its flows. */
-	broadcast_cmd(&cmd, -1);
+	gw_daemon_broadcast(&gd, &cmd, -1);
 }
 
 static void
@@ -286,7 +286,7 @@ on_verify(const struct gw_record *r, void *arg)
 		memset(&cmd, 0, sizeof(cmd));
 		cmd.type = GW_CMD_VERIFY_FAILED;
 		memcpy(cmd.name, name, (size_t)r->name_len + 1);
-		broadcast_cmd(&cmd, -1);
+		gw_daemon_broadcast(&gd, &cmd, -1);
 	}
 }
 
@@ -307,7 +307,7 @@ on_answer(const struct gw_record *r, void *arg)
 	for (i = 0; i < r->dns_n_addrs && i < GW_REC_DNS_ADDRS; i++)
 		cmd.addrs[i] = r->dns_addrs[i];
 	cmd.n_addrs = (uint16_t)i;
-	broadcast_cmd(&cmd, r->worker);
+	gw_daemon_broadcast(&gd, &cmd, r->worker);
 }
 
 static void
@@ -327,11 +327,22 @@ control_loop(void)
 					   gw_daemon_ctl_handler, &gd);
 		else if (got == 0)
 			usleep(10000);
+		gw_daemon_obs_poll(&gd);
+		if (gd.reload_req) {
+			char err[GW_CTL_ERR_MAX] = "";
+			json_t *res;
+
+			gd.reload_req = 0;
+			res = gw_daemon_reload(&gd, false, err, sizeof(err));
+			gw_daemon_log_reload(res, err, "SIGHUP");
+			json_decref(res);
+		}
 		if (gd.reopen_logs) {
 			gd.reopen_logs = 0;
 			gw_events_reopen(gd.events);
 		}
 		gw_events_flush(gd.events);
+		gw_telemetry_poll(&gd);
 	}
 }
 
@@ -340,6 +351,13 @@ on_sigusr1(int sig)
 {
 	(void)sig;
 	gd.reopen_logs = 1;
+}
+
+static void
+on_sighup(int sig)
+{
+	(void)sig;
+	gd.reload_req = 1;
 }
 
 int
@@ -435,6 +453,13 @@ gw_cmd_daemon(int argc, char **argv)
 		gd.realtime_off = (uint64_t)rt.tv_sec * 1000000000ULL +
 				  (uint64_t)rt.tv_nsec - mono_ns;
 	}
+	if (gw_daemon_obs_init(&gd) != 0)
+		goto out;
+	gd.snap = gw_snapshot_create(gd.policy, gd.n_workers);
+	if (gd.snap == NULL || gw_daemon_rcu_init(&gd) != 0) {
+		fprintf(stderr, "egressgw: cannot allocate the policy snapshot\n");
+		goto out;
+	}
 	for (i = 0; i < gd.n_workers; i++) {
 		struct gw_daemon_worker *dw = &gd.workers[i];
 		char name[RTE_RING_NAMESIZE];
@@ -458,6 +483,12 @@ gw_cmd_daemon(int argc, char **argv)
 		wc.pool = gd.pool;
 		wc.ring = dw->ring;
 		wc.cmd_ring = dw->cmd_ring;
+		wc.snap_src = &gd.snap;
+		wc.evid = gd.evidence != NULL ? gw_evidence_tap(gd.evidence, i)
+					      : NULL;
+		wc.port_ids[GW_PORT_LAN] = gd.port_id[GW_PORT_LAN];
+		wc.port_ids[GW_PORT_WAN] = gd.port_id[GW_PORT_WAN];
+		wc.update_interval_ns = GW_UPDATE_INTERVAL_NS(gd.policy);
 		/* Live verification needs resolvers to ask. */
 		wc.verify_timeout_ns = gd.resolver != NULL ?
 					       gd.policy->gw.verify_timeout_ns : 0;
@@ -481,12 +512,22 @@ gw_cmd_daemon(int argc, char **argv)
 		goto out;
 	}
 
+	if (gw_telemetry_register(&gd) != 0)
+		fprintf(stderr, "egressgw: warning: telemetry endpoints "
+				"/egressgw/* not registered\n");
+	/* dpdk-dumpcap attaches as a secondary: hugepages, shared config. */
+	if (gw_evidence_pdump_init() != 0)
+		fprintf(stderr, "egressgw: warning: rte_pdump unavailable, "
+				"dpdk-dumpcap cannot capture\n");
+
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	sa.sa_handler = on_sigusr1;
 	sigaction(SIGUSR1, &sa, NULL);
+	sa.sa_handler = on_sighup;
+	sigaction(SIGHUP, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
 	for (i = 0; i < gd.n_workers; i++)
@@ -522,6 +563,8 @@ gw_cmd_daemon(int argc, char **argv)
 	gw_events_flush(gd.events);
 	rc = 0;
 out:
+	gw_telemetry_stop();
+	gw_evidence_pdump_uninit();
 	for (i = 0; i < GW_NB_PORTS; i++) {
 		if (rte_eth_dev_is_valid_port(gd.port_id[i])) {
 			rte_eth_dev_stop(gd.port_id[i]);
@@ -529,6 +572,8 @@ out:
 		}
 	}
 	gw_ctl_server_close(gd.ctl);
+	gd.ctl = NULL;
+	gw_daemon_obs_free(&gd);
 	gw_events_close(gd.events);
 	gw_resolver_free(gd.resolver);
 	for (i = 0; i < gd.n_workers; i++) {
@@ -536,7 +581,11 @@ out:
 		rte_ring_free(gd.workers[i].ring);
 		rte_ring_free(gd.workers[i].cmd_ring);
 	}
-	gw_policy_free(gd.policy);
+	if (gd.snap != NULL)
+		gw_snapshot_free(gd.snap, true);
+	else
+		gw_policy_free(gd.policy);
+	rte_free(gd.rcu);
 	rte_eal_cleanup();
 	return rc;
 }

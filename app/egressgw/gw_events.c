@@ -32,6 +32,10 @@ struct gw_events {
 	gw_events_hook on_verify;
 	gw_events_hook on_answer;
 	void *hook_arg;
+	gw_events_hook on_record;       /* every record, before its events */
+	void *record_arg;
+	gw_events_line_fn on_line;      /* every event line written */
+	void *line_arg;
 	struct gw_record burst[EVENTS_DRAIN_BURST];
 };
 
@@ -103,12 +107,54 @@ gw_events_set_policy(struct gw_events *ev, const struct gw_policy *p)
 static void
 emit(struct gw_events *ev, json_t *j)
 {
+	const char *type;
+	char *line;
+	size_t len;
+
 	if (j == NULL)
 		return;
 	ev->st.events++;
-	if (ev->f != NULL && gw_eve_write(ev->f, j) != 0)
+	if (ev->on_line == NULL) {
+		if (ev->f != NULL && gw_eve_write(ev->f, j) != 0)
+			ev->st.write_errors++;
+		json_decref(j);
+		return;
+	}
+	/* One serialisation for the log and the followers (gwctl events). */
+	type = json_string_value(json_object_get(j, "event_type"));
+	line = json_dumps(j, JSON_COMPACT);
+	if (line == NULL) {
 		ev->st.write_errors++;
+		json_decref(j);
+		return;
+	}
+	len = strlen(line);
+	ev->on_line(type != NULL ? type : "", line, len, ev->line_arg);
+	line[len] = '\n';
+	if (ev->f != NULL && fwrite(line, 1, len + 1, ev->f) != len + 1)
+		ev->st.write_errors++;
+	free(line);
 	json_decref(j);
+}
+
+void
+gw_events_emit(struct gw_events *ev, json_t *j)
+{
+	emit(ev, j);
+}
+
+void
+gw_events_set_record_hook(struct gw_events *ev, gw_events_hook fn, void *arg)
+{
+	ev->on_record = fn;
+	ev->record_arg = arg;
+}
+
+void
+gw_events_set_line_hook(struct gw_events *ev, gw_events_line_fn fn, void *arg)
+{
+	ev->on_line = fn;
+	ev->line_arg = arg;
 }
 
 void
@@ -117,7 +163,9 @@ gw_events_record(struct gw_events *ev, const struct gw_record *r)
 	struct gw_eve_name name;
 
 	ev->st.records++;
-	if (ev->f == NULL) {
+	if (ev->on_record != NULL)
+		ev->on_record(r, ev->record_arg);
+	if (ev->f == NULL && ev->on_line == NULL) {
 		/* No sink (replay without --eve): count, build no JSON. */
 		if (r->type == GW_REC_VERDICT || r->type == GW_REC_END)
 			ev->st.events++;

@@ -2,7 +2,10 @@
 #ifndef GW_EVENTS_H
 #define GW_EVENTS_H
 
+#include <stddef.h>
 #include <stdint.h>
+
+#include <jansson.h>
 
 #include <rte_ring.h>
 
@@ -44,5 +47,16 @@ void gw_events_close(struct gw_events *ev);
 typedef void (*gw_events_hook)(const struct gw_record *r, void *arg);
 void gw_events_set_hooks(struct gw_events *ev, gw_events_hook on_verify,
 			 gw_events_hook on_answer, void *arg);
+
+/* Every record, before its events are written (metrics, flow view). */
+void gw_events_set_record_hook(struct gw_events *ev, gw_events_hook fn,
+			       void *arg);
+/* Every event line (without newline), with its event_type (gwctl events). */
+typedef void (*gw_events_line_fn)(const char *event_type, const char *line,
+				  size_t len, void *arg);
+void gw_events_set_line_hook(struct gw_events *ev, gw_events_line_fn fn,
+			     void *arg);
+/* Writes an event built elsewhere (alerts, stats); takes the reference. */
+void gw_events_emit(struct gw_events *ev, json_t *j);
 
 #endif /* GW_EVENTS_H */

@@ -31,6 +31,7 @@
 
 #define REPLAY_MBUF_DATA 9216
 #define REPLAY_RING 4096
+#define REPLAY_SWEEP_BUDGET 1024 /* slots per millisecond of capture time */
 #define REPLAY_POOL_MAX 16383u
 
 struct replay_out {
@@ -244,9 +245,29 @@ gw_cmd_replay(int argc, char **argv)
 	if (gw_app_load_policy(cfg_path, &policy) != 0)
 		return 2;
 
-	in = pcap_open_offline_with_tstamp_precision(in_path,
-						     PCAP_TSTAMP_PRECISION_NANO,
-						     errbuf);
+	if (strcmp(in_path, "-") == 0) {
+		in = pcap_open_offline_with_tstamp_precision(
+			in_path, PCAP_TSTAMP_PRECISION_NANO, errbuf);
+	} else {
+		/*
+		 * Our own FILE with a 1 MiB buffer: with libpcap's default
+		 * (BUFSIZ) the read path was ~6 % of replay's profile.
+		 * pcap_close() closes it.
+		 */
+		FILE *fp = fopen(in_path, "rb");
+
+		if (fp == NULL) {
+			snprintf(errbuf, sizeof(errbuf), "%s: %s", in_path,
+				 strerror(errno));
+			in = NULL;
+		} else {
+			setvbuf(fp, NULL, _IOFBF, 1u << 20);
+			in = pcap_fopen_offline_with_tstamp_precision(
+				fp, PCAP_TSTAMP_PRECISION_NANO, errbuf);
+			if (in == NULL)
+				fclose(fp);
+		}
+	}
 	if (in == NULL) {
 		fprintf(stderr, "egressgw replay: %s\n", errbuf);
 		goto out;
@@ -323,7 +344,8 @@ gw_cmd_replay(int argc, char **argv)
 		pkts_read++;
 		out.ts_ns = ts;
 		if (ts >= last_timer + 1000000ULL) {
-			gw_worker_timers(w, ts, 4096);
+			/* The daemon's budget: the closed FIFO takes the churn. */
+			gw_worker_timers(w, ts, REPLAY_SWEEP_BUDGET);
 			gw_worker_flush(w);
 			last_timer = ts;
 		}

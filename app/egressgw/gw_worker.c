@@ -93,6 +93,17 @@ other_port(uint16_t port)
 
 /* ---- records ---- */
 
+/*
+ * The role of a flow is that of its VLAN in the policy in force: after a
+ * reload a flow's role is looked up again, never an index into a freed
+ * policy.
+ */
+static inline const struct gw_role *
+flow_role(const struct gw_worker *w, const struct gw_flow *f)
+{
+	return gw_policy_role_for_vlan(w->policy, f->key.vlan_inner);
+}
+
 static void
 record_fill(struct gw_worker *w, const struct gw_flow *f, uint8_t type,
 	    uint8_t end_cause, struct gw_record *r)
@@ -134,11 +145,68 @@ record_fill(struct gw_worker *w, const struct gw_flow *f, uint8_t type,
 		r->sig_id = w->policy->sigs[r->rule_index].id;
 		r->severity = w->policy->sigs[r->rule_index].severity;
 	}
-	if (f->role >= 0 && (size_t)f->role < w->policy->n_roles) {
-		const char *rn = w->policy->roles[f->role].name;
+	{
+		const struct gw_role *role = flow_role(w, f);
 
-		memcpy(r->role, rn, RTE_MIN(strlen(rn), sizeof(r->role) - 1));
+		if (role != NULL)
+			memcpy(r->role, role->name,
+			       RTE_MIN(strlen(role->name), sizeof(r->role) - 1));
 	}
+}
+
+/* ---- quarantine set (commands write it, the LAN path reads it) ---- */
+
+static inline uint32_t
+q_hash(const struct gw_addr *a)
+{
+	uint64_t x, y;
+
+	memcpy(&x, a->b, 8);
+	memcpy(&y, a->b + 8, 8);
+	x ^= y * 0x9e3779b97f4a7c15ULL;
+	x ^= x >> 29;
+	x *= 0xbf58476d1ce4e5b9ULL;
+	return (uint32_t)(x >> 32);
+}
+
+/* Index of a in the quarantine list, or -1. */
+static int
+q_find(const struct gw_worker *w, const struct gw_addr *a)
+{
+	uint32_t mask = 2 * GW_QUARANTINE_MAX - 1;
+	uint32_t i = q_hash(a) & mask;
+
+	while (w->qslot[i] != 0) {
+		uint16_t k = (uint16_t)(w->qslot[i] - 1);
+
+		if (memcmp(&w->qlist[k], a, sizeof(*a)) == 0)
+			return k;
+		i = (i + 1) & mask;
+	}
+	return -1;
+}
+
+static void
+q_rebuild(struct gw_worker *w)
+{
+	uint32_t mask = 2 * GW_QUARANTINE_MAX - 1;
+	uint32_t k;
+
+	memset(w->qslot, 0, 2 * GW_QUARANTINE_MAX * sizeof(*w->qslot));
+	for (k = 0; k < w->n_quarantine; k++) {
+		uint32_t i = q_hash(&w->qlist[k]) & mask;
+
+		while (w->qslot[i] != 0)
+			i = (i + 1) & mask;
+		w->qslot[i] = (uint16_t)(k + 1);
+	}
+	w->st.quarantined_hosts = w->n_quarantine;
+}
+
+static inline bool
+quarantined(const struct gw_worker *w, const struct gw_addr *src)
+{
+	return unlikely(w->n_quarantine > 0) && q_find(w, src) >= 0;
 }
 
 /* Queues a record; only at shutdown may it wait for ring space. */
@@ -242,6 +310,51 @@ send_rst(struct gw_worker *w, const struct rte_mbuf *tmpl, bool to_sender,
 	emit_pkt(w, port, m);
 }
 
+/* ---- inspection states of allowed connections ---- */
+
+static struct gw_insp_slot *
+insp_get(struct gw_worker *w, struct gw_flow *f)
+{
+	struct gw_insp_slot *sl;
+	uint32_t i;
+
+	if (w->insp_free == 0) {
+		w->st.insp_exhausted++;
+		return NULL;
+	}
+	i = w->insp_free - 1;
+	sl = &w->insp[i];
+	w->insp_free = sl->next_free;
+	sl->next_free = 0;
+	sl->dns = NULL;
+	w->insp_used++;
+	f->insp = i + 1;
+	return sl;
+}
+
+static inline struct gw_insp_slot *
+insp_of(struct gw_worker *w, const struct gw_flow *f)
+{
+	return f->insp != 0 ? &w->insp[f->insp - 1] : NULL;
+}
+
+static void
+insp_put(struct gw_worker *w, struct gw_flow *f)
+{
+	struct gw_insp_slot *sl = insp_of(w, f);
+
+	if (sl == NULL)
+		return;
+	if (sl->dns != NULL) {
+		gw_dns_tcp_pool_put(w->dns_tcp, sl->dns);
+		sl->dns = NULL;
+	}
+	sl->next_free = w->insp_free;
+	w->insp_free = f->insp;
+	w->insp_used--;
+	f->insp = 0;
+}
+
 /* ---- verdicts ---- */
 
 static inline uint32_t
@@ -282,12 +395,180 @@ release_ext_drop(struct gw_worker *w, struct gw_flow *f, unsigned int reason)
 	f->ext = NULL;
 }
 
+static void flow_deny(struct gw_worker *w, struct gw_flow *f,
+		      unsigned int reason, const struct gw_decision *d,
+		      const struct gw_name_info *ni, const struct rte_mbuf *tmpl);
+static void flow_revoke(struct gw_worker *w, struct gw_flow *f,
+			unsigned int reason, const struct gw_name_info *ni);
+static void revoked_reset(struct gw_worker *w, struct gw_flow *f,
+			  const struct rte_mbuf *m, enum gw_flow_dir dir,
+			  uint16_t port_in);
+
+/*
+ * A later request head of a kept-alive HTTP connection: the role's rules
+ * apply to it as to the first (method, name, Host changes, and, when the
+ * name changed under strict binding, the destination must be bound to the
+ * new name too). Returns 0 to let it pass, else the deny reason; ni gets
+ * what the deny record says.
+ */
+static unsigned int
+http_judge(struct gw_worker *w, struct gw_flow *f,
+	   const struct gw_http_conn_ev *ev, struct gw_name_info *ni)
+{
+	const struct gw_role *role = flow_role(w, f);
+	struct gw_decision d;
+
+	memset(ni, 0, sizeof(*ni));
+	ni->app = GW_APP_HTTP;
+	ni->name = (const uint8_t *)ev->host;
+	ni->name_len = ev->host != NULL ? ev->host_len : 0;
+	ni->method = ev->method;
+	ni->method_len = ev->method_len;
+	w->st.http_requests++;
+	gw_policy_decide_name_flags(w->policy, role, w->scratch, GW_APP_HTTP,
+				    ni->name, ni->name_len, ni->method,
+				    ni->method_len,
+				    ev->host_changed ? GW_NAME_HOST_CHANGED : 0,
+				    &d);
+	if (d.action != GW_ACT_ALLOW)
+		return d.action == GW_ACT_DENY ? d.reason : GW_REASON_UNCLASSIFIED;
+	if (ev->host_changed && d.bind == GW_BIND_STRICT && ni->name_len > 0) {
+		const struct gw_addr *dst = &f->key.addr[f->client_idx ^ 1];
+		char norm[256];
+		int n = gw_name_normalize(ni->name, ni->name_len, norm,
+					  sizeof(norm), false);
+
+		if (n <= 0 || gw_dns_bind_check(w->bind, norm, dst, w->now_ns) !=
+				      GW_DNS_BIND_BOUND) {
+			ni->bind_state = GW_BIND_STATE_MISMATCH;
+			return GW_REASON_NAME_IP_MISMATCH;
+		}
+	}
+	return 0;
+}
+
+/*
+ * Feeds client bytes to the connection's tracker. Returns 0 when they may
+ * pass, else the reason the flow must be denied (ni says what for). The
+ * tracker is let go once nothing more can be parsed (STOP).
+ */
+static unsigned int
+http_feed(struct gw_worker *w, struct gw_flow *f, const uint8_t *p,
+	  size_t len, struct gw_name_info *ni)
+{
+	struct gw_insp_slot *sl = insp_of(w, f);
+	struct gw_http_conn_ev ev;
+	unsigned int reason;
+	int n;
+
+	while (sl != NULL) {
+		n = gw_http_conn_feed(&sl->http, p, len, &ev);
+		if (n < 0)
+			ev.type = GW_HTTP_EV_MALFORMED;
+		switch (ev.type) {
+		case GW_HTTP_EV_NEED_MORE:
+			return 0;
+		case GW_HTTP_EV_HEAD:
+			/* The first head was judged while the flow was held. */
+			if (ev.request > 0 &&
+			    (reason = http_judge(w, f, &ev, ni)) != 0)
+				return reason;
+			break;
+		case GW_HTTP_EV_MALFORMED:
+			memset(ni, 0, sizeof(*ni));
+			ni->app = GW_APP_HTTP;
+			return GW_REASON_MALFORMED;
+		default: /* STOP (CONNECT, Upgrade, close), LOST */
+			insp_put(w, f);
+			return 0;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/*
+ * An HTTP flow is about to be allowed: take a tracker and run it over the
+ * bytes held so far (the first head, and any pipelined request after it).
+ * Returns false when the flow was denied instead.
+ */
+static bool
+http_track_start(struct gw_worker *w, struct gw_flow *f,
+		 const struct gw_decision *d, const struct gw_name_info *first)
+{
+	struct gw_flow_ext *e = f->ext;
+	struct gw_insp_slot *sl = insp_get(w, f);
+	struct gw_name_info ni;
+	unsigned int reason;
+
+	if (sl == NULL) {
+		flow_deny(w, f, GW_REASON_INSPECT_FULL, d, first, NULL);
+		return false;
+	}
+	gw_http_conn_init(&sl->http, f->client_isn + 1, &sl->text);
+	reason = http_feed(w, f, e->stream.buf, gw_stream_contig(&e->stream),
+			   &ni);
+	if (reason != 0) {
+		flow_deny(w, f, reason, NULL, &ni, NULL);
+		return false;
+	}
+	return true;
+}
+
+/*
+ * A client segment of an allowed, tracked HTTP connection. Returns false
+ * when the packet must not pass (dropped here, the flow possibly denied).
+ */
+static bool
+http_segment(struct gw_worker *w, struct gw_flow *f, struct rte_mbuf *m,
+	     const struct gw_pkt_meta *mp, uint16_t port_in)
+{
+	struct gw_insp_slot *sl = insp_of(w, f);
+	struct gw_name_info ni;
+	unsigned int reason;
+	uint32_t skip = 0;
+
+	switch (gw_http_conn_seq(&sl->http, mp->seq, mp->payload_len, &skip)) {
+	case GW_HTTP_SEG_OLD:
+		return true; /* a retransmission of bytes already checked */
+	case GW_HTTP_SEG_AHEAD:
+		drop_pkt(w, m, GW_REASON_INSPECT_GAP);
+		return false;
+	default:
+		break;
+	}
+	reason = http_feed(w, f,
+			   rte_pktmbuf_mtod_offset(m, const uint8_t *,
+						   mp->payload_off) + skip,
+			   mp->payload_len - skip, &ni);
+	if (reason == 0)
+		return true;
+	/* The segment holds the end of the denied head: the server never
+	 * sees a complete request; both ends are reset. */
+	flow_revoke(w, f, reason, &ni);
+	revoked_reset(w, f, m, GW_DIR_TO_SERVER, port_in);
+	drop_pkt(w, m, reason);
+	return false;
+}
+
 static void
 flow_allow(struct gw_worker *w, struct gw_flow *f, const struct gw_decision *d,
 	   const struct gw_name_info *ni)
 {
 	struct gw_flow_ext *e = f->ext;
 
+	uint32_t end = 0;
+	bool track = false;
+
+	if (ni != NULL && ni->app == GW_APP_HTTP && e != NULL &&
+	    f->key.proto == GW_PROTO_TCP) {
+		/* Later requests on the connection are checked too. */
+		if (!http_track_start(w, f, d, ni))
+			return;
+		track = f->insp != 0;
+		end = f->client_isn + 1 + gw_stream_contig(&e->stream);
+	}
 	f->verdict = GW_VERDICT_ALLOW;
 	f->rule = rule_code(d);
 	f->app = ni != NULL ? ni->app : GW_APP_NONE;
@@ -297,8 +578,16 @@ flow_allow(struct gw_worker *w, struct gw_flow *f, const struct gw_decision *d,
 
 		/* Release in sequence order: the server never saw a gap. */
 		gw_flow_ext_sort_held(e);
-		for (i = 0; i < e->n_held; i++)
+		for (i = 0; i < e->n_held; i++) {
+			/* Beyond a hole the tracker has not read them: the
+			 * client sends them again once the hole is filled. */
+			if (track &&
+			    (int32_t)(e->held_seq[i] + e->held_len[i] - end) > 0) {
+				drop_pkt(w, e->held[i], GW_REASON_INSPECT_GAP);
+				continue;
+			}
 			emit_pkt(w, GW_PORT_WAN, e->held[i]);
+		}
 		w->st.held_packets -= e->n_held;
 		e->n_held = 0;
 		pending_remove(w, f);
@@ -324,6 +613,7 @@ flow_deny(struct gw_worker *w, struct gw_flow *f, unsigned int reason,
 	f->reason = (uint8_t)reason;
 	f->rule = d != NULL ? rule_code(d) : 0;
 	f->app = ni != NULL ? ni->app : GW_APP_NONE;
+	insp_put(w, f);
 	w->st.flows_denied++;
 	w->st.deny_flows[reason]++;
 
@@ -363,6 +653,7 @@ flow_end(struct gw_worker *w, struct gw_flow *f, uint8_t cause)
 		f->bind_ref = 0;
 	}
 	release_ext_drop(w, f, GW_REASON_UNCLASSIFIED);
+	insp_put(w, f);
 	send_record(w, f, GW_REC_END, NULL, cause);
 }
 
@@ -392,8 +683,7 @@ decide_name(struct gw_worker *w, struct gw_flow *f, enum gw_app app,
 	    struct gw_name_info *ni)
 {
 	struct gw_decision d;
-	const struct gw_role *role =
-		f->role >= 0 ? &w->policy->roles[f->role] : NULL;
+	const struct gw_role *role = flow_role(w, f);
 
 	ni->app = (uint8_t)app;
 	gw_policy_decide_name_flags(w->policy, role, w->scratch, app, ni->name,
@@ -706,10 +996,10 @@ flow_create(struct gw_worker *w, const struct gw_flow_key *key, uint32_t hash,
 	if (f == NULL)
 		return NULL;
 	f->id = (uint64_t)w->id << 56 | (w->next_flow_id++ & ((1ULL << 56) - 1));
-	f->role = -1;
 	f->verdict = GW_VERDICT_PENDING;
 	f->ext = NULL;
 	f->bind_ref = 0;
+	f->insp = 0;
 	f->dns_qhash[0] = 0;
 	f->dns_qhash[1] = 0;
 	RTE_SET_USED(m);
@@ -787,35 +1077,18 @@ dns_answer_expected(struct gw_flow *f, uint16_t id, uint32_t qhash)
  * name bindings. Returns false for a message that does not parse (the
  * caller drops it: nothing but DNS goes to a resolver).
  */
+/* One DNS message of an allowed DNS flow: parsed, logged, maybe learned. */
 static bool
-dns_inspect(struct gw_worker *w, struct gw_flow *f, enum gw_flow_dir dir,
-	    const struct rte_mbuf *m, const struct gw_pkt_meta *meta)
+dns_message(struct gw_worker *w, struct gw_flow *f, enum gw_flow_dir dir,
+	    const uint8_t *p, size_t len)
 {
-	const uint8_t *p = rte_pktmbuf_mtod_offset(m, const uint8_t *,
-						   meta->payload_off);
 	struct gw_dns_msg *msg = w->dns_msg;
 	struct gw_dns_chain *chain = w->dns_chain;
-	size_t len = meta->payload_len;
 	struct gw_record r;
 	bool from_resolver = (f->rule >> 24) == GW_RULE_DNS;
 	uint32_t qhash;
 	unsigned int i;
 
-	if (len == 0)
-		return true;
-	if (meta->proto == GW_PROTO_TCP) {
-		const uint8_t *mp;
-		size_t ml;
-		int rc = gw_dns_tcp_frame(p, len, &mp, &ml);
-
-		/* A message spread over segments passes unread (not learned). */
-		if (rc == GW_INCOMPLETE)
-			return true;
-		if (rc < 0)
-			return false;
-		p = mp;
-		len = ml;
-	}
 	if (gw_dns_parse(p, len, msg) < 0)
 		return false;
 	w->st.dns_messages++;
@@ -855,6 +1128,88 @@ dns_inspect(struct gw_worker *w, struct gw_flow *f, enum gw_flow_dir dir,
 	return true;
 }
 
+struct dns_tcp_ctx {
+	struct gw_worker *w;
+	struct gw_flow *f;
+	enum gw_flow_dir dir;
+};
+
+static int
+dns_tcp_msg(void *arg, const uint8_t *msg, size_t len)
+{
+	struct dns_tcp_ctx *c = arg;
+
+	if (msg == NULL)
+		return 0; /* longer than the framing buffer: passes unread */
+	return dns_message(c->w, c->f, c->dir, msg, len) ? 0 : GW_EMALFORMED;
+}
+
+/*
+ * DNS over TCP: messages are framed by a length prefix and may span
+ * segments (or share one); a framing state follows each direction from the
+ * first payload on. Without a free state the flow's DNS is not parsed
+ * (counted); a retransmission is not parsed twice; after a hole the
+ * direction is no longer parsed. Returns false when the segment holds a
+ * malformed message.
+ */
+static bool
+dns_tcp_segment(struct gw_worker *w, struct gw_flow *f, enum gw_flow_dir dir,
+		const uint8_t *p, size_t len, uint32_t seq)
+{
+	struct gw_insp_slot *sl = insp_of(w, f);
+	struct dns_tcp_ctx c = {.w = w, .f = f, .dir = dir};
+	struct gw_dns_tcp *st;
+	uint32_t skip = 0;
+
+	if (sl == NULL) {
+		/* From the first payload on; taken later (none was free), the
+		 * state finds the stream ahead of it and parses nothing. */
+		sl = insp_get(w, f);
+		if (sl != NULL)
+			sl->dns = gw_dns_tcp_pool_get(w->dns_tcp,
+						      f->client_isn + 1,
+						      f->server_isn + 1);
+		if (sl == NULL || sl->dns == NULL) {
+			insp_put(w, f);
+			w->st.dns_tcp_unparsed++;
+			return true;
+		}
+	}
+	st = &sl->dns->dir[dir];
+	switch (gw_dns_tcp_seq(st, seq, (uint32_t)len, &skip)) {
+	case GW_DNS_TCP_SEG_OLD:
+		return true;
+	case GW_DNS_TCP_SEG_AHEAD:
+		gw_dns_tcp_gap(st);
+		return true;
+	default:
+		break;
+	}
+	if (gw_dns_tcp_stopped(st))
+		return true;
+	return gw_dns_tcp_feed(st, p + skip, len - skip, dns_tcp_msg, &c) >= 0;
+}
+
+/*
+ * DNS on an allowed flow to port 53: queries and answers are logged; an
+ * answer from an allowed resolver binds its names to its addresses.
+ * Returns false when the payload is not DNS (the packet is dropped).
+ */
+static bool
+dns_inspect(struct gw_worker *w, struct gw_flow *f, enum gw_flow_dir dir,
+	    const struct rte_mbuf *m, const struct gw_pkt_meta *meta)
+{
+	const uint8_t *p = rte_pktmbuf_mtod_offset(m, const uint8_t *,
+						   meta->payload_off);
+
+	if (meta->payload_len == 0)
+		return true;
+	if (meta->proto == GW_PROTO_TCP)
+		return dns_tcp_segment(w, f, dir, p, meta->payload_len,
+				       meta->seq);
+	return dns_message(w, f, dir, p, meta->payload_len);
+}
+
 /*
  * The table is full: the new flow is denied and existing flows are left
  * alone. The deny still gets its record (a flow that lives only for it),
@@ -865,7 +1220,6 @@ flow_table_full(struct gw_worker *w, struct rte_mbuf *m,
 		const struct gw_pkt_meta *meta, const struct gw_flow_key *key,
 		bool src_is_1)
 {
-	const struct gw_role *role;
 	struct gw_flow f;
 
 	memset(&f, 0, sizeof(f));
@@ -876,9 +1230,6 @@ flow_table_full(struct gw_worker *w, struct rte_mbuf *m,
 	f.last_ns = w->now_ns;
 	f.pkts[GW_DIR_TO_SERVER] = 1;
 	f.bytes[GW_DIR_TO_SERVER] = rte_pktmbuf_pkt_len(m);
-	role = gw_policy_role_for_vlan(w->policy, meta->vlan_inner);
-	f.role = role != NULL ? (int16_t)gw_policy_role_index(w->policy, role)
-			      : -1;
 	f.verdict = GW_VERDICT_DENY;
 	f.reason = GW_REASON_FLOW_TABLE_FULL;
 	if (meta->proto == GW_PROTO_TCP)
@@ -914,8 +1265,6 @@ new_flow(struct gw_worker *w, struct rte_mbuf *m, const struct gw_pkt_meta *meta
 		return;
 	}
 	role = gw_policy_role_for_vlan(w->policy, meta->vlan_inner);
-	f->role = role != NULL ? (int16_t)gw_policy_role_index(w->policy, role)
-			       : -1;
 	if (tcp)
 		gw_flow_tcp_update(f, GW_DIR_TO_SERVER, meta->tcp_flags,
 				   meta->seq, meta->ack, 0);
@@ -1028,6 +1377,98 @@ struct pre_pkt {
 	bool src_is_1;
 };
 
+/*
+ * Interim counters of a long flow for the control plane's per-minute
+ * metrics: one GW_REC_UPDATE at the first packet after each multiple of
+ * update_interval since the flow began (no per-flow state: the previous
+ * packet's time tells whether a boundary was crossed). The caller filters
+ * with a shift so that the division runs about once a second per flow.
+ */
+static void
+update_due(struct gw_worker *w, const struct gw_flow *f, uint64_t prev_ns)
+{
+	uint64_t iv = w->update_interval_ns;
+
+	if (w->now_ns <= f->first_ns || prev_ns < f->first_ns)
+		return;
+	if ((w->now_ns - f->first_ns) / iv == (prev_ns - f->first_ns) / iv)
+		return;
+	w->st.records_update++;
+	send_record(w, f, GW_REC_UPDATE, NULL, 0);
+}
+
+/*
+ * An established TCP flow denied by a command (reload revoked it, its host
+ * was quarantined): the worker keeps no frame of it, so the resets are built
+ * from the first packet that comes after, whichever way it goes, and the
+ * flow is closed. Nothing of it passes meanwhile.
+ */
+static void
+revoked_reset(struct gw_worker *w, struct gw_flow *f, const struct rte_mbuf *m,
+	      enum gw_flow_dir dir, uint16_t port_in)
+{
+	uint32_t cseq = f->client_next_seq, sseq = f->server_next_seq;
+
+	if (dir == GW_DIR_TO_SERVER) {
+		send_rst(w, m, true, sseq, cseq, port_in);
+		send_rst(w, m, false, cseq, sseq, other_port(port_in));
+	} else {
+		send_rst(w, m, true, cseq, sseq, port_in);
+		send_rst(w, m, false, sseq, cseq, other_port(port_in));
+	}
+	f->tcp_state = GW_TCP_CLOSED;
+}
+
+/*
+ * Denies a flow that may already be established (not a pending one: those
+ * go through flow_deny with their held frames). Its next packet resets it.
+ */
+static void
+flow_revoke(struct gw_worker *w, struct gw_flow *f, unsigned int reason,
+	    const struct gw_name_info *ni)
+{
+	if (f->verdict == GW_VERDICT_DENY)
+		return;
+	if (f->verdict == GW_VERDICT_PENDING) {
+		flow_deny(w, f, reason, NULL, ni, NULL);
+		return;
+	}
+	f->verdict = GW_VERDICT_DENY;
+	f->reason = (uint8_t)reason;
+	w->st.flows_denied++;
+	w->st.deny_flows[reason]++;
+	insp_put(w, f);
+	if (f->bind_ref != 0) {
+		gw_dns_bind_unref_handle(w->bind, f->bind_ref - 1);
+		f->bind_ref = 0;
+	}
+	send_record(w, f, GW_REC_VERDICT, ni, 0);
+}
+
+/*
+ * Picks up the snapshot the control plane published, if it changed. Called
+ * at the start of every burst and timer round; the daemon's loop reports a
+ * quiescent state after each round, so the old snapshot is never freed
+ * while this worker may still read it. Pending flows keep their held state
+ * and are decided by the new policy.
+ */
+static inline void
+snap_check(struct gw_worker *w)
+{
+	const struct gw_snapshot *s;
+
+	if (w->snap_src == NULL)
+		return;
+	s = __atomic_load_n(w->snap_src, __ATOMIC_ACQUIRE);
+	if (likely(s == w->snap) || s == NULL)
+		return;
+	w->snap = s;
+	w->policy = s->policy;
+	w->scratch = s->scratch[w->id];
+	w->st.policy_swaps++;
+	w->st.policy_version = s->policy->version;
+}
+
 /* Stage 1: parse, key, hash, prefetch the index bucket. */
 static inline void
 prepare_one(struct gw_worker *w, struct rte_mbuf *m, struct pre_pkt *p)
@@ -1058,6 +1499,7 @@ process_one(struct gw_worker *w, uint16_t port_in, struct rte_mbuf *m,
 	const struct gw_pkt_meta *mp = &p->meta;
 	struct gw_flow *f;
 	enum gw_flow_dir dir;
+	uint64_t prev_ns;
 	bool src_is_1 = p->src_is_1;
 	uint32_t hash = p->hash;
 	int st = p->st;
@@ -1091,6 +1533,19 @@ process_one(struct gw_worker *w, uint16_t port_in, struct rte_mbuf *m,
 		return;
 	}
 
+	if (unlikely(w->evid != NULL) &&
+	    gw_evidence_tap_want(w->evid,
+				 port_in == GW_PORT_LAN ? &mp->src : &mp->dst,
+				 w->now_ns))
+		gw_evidence_tap_copy(w->evid, m,
+				     port_in == GW_PORT_LAN ? &mp->src : &mp->dst,
+				     w->port_ids[port_in],
+				     RTE_PCAPNG_DIRECTION_IN);
+	if (port_in == GW_PORT_LAN && quarantined(w, &mp->src)) {
+		/* Nothing of a quarantined host leaves; its flows were revoked. */
+		drop_pkt(w, m, GW_REASON_QUARANTINED);
+		return;
+	}
 	f = gw_flow_lookup(w->flows, &p->key, hash);
 	if (f != NULL && mp->proto == GW_PROTO_TCP &&
 	    f->tcp_state == GW_TCP_CLOSED && port_in == GW_PORT_LAN &&
@@ -1110,6 +1565,7 @@ process_one(struct gw_worker *w, uint16_t port_in, struct rte_mbuf *m,
 	}
 
 	dir = gw_flow_dir(f, src_is_1 ? 1 : 0);
+	prev_ns = f->last_ns;
 	f->pkts[dir]++;
 	f->bytes[dir] += rte_pktmbuf_pkt_len(m);
 	gw_flow_touch(w->flows, f, w->now_ns);
@@ -1119,9 +1575,19 @@ process_one(struct gw_worker *w, uint16_t port_in, struct rte_mbuf *m,
 		drop_pkt(w, m, GW_REASON_TCP_INVALID);
 		return;
 	}
+	/* RST or last ACK: O(1) expiry from the closed FIFO (lib/flow). */
+	if (unlikely(f->tcp_state == GW_TCP_CLOSED))
+		gw_flow_tcp_note(w->flows, f);
 
 	switch (f->verdict) {
 	case GW_VERDICT_ALLOW:
+		if (unlikely(w->now_ns >> 30 != prev_ns >> 30) &&
+		    w->update_interval_ns != 0)
+			update_due(w, f, prev_ns);
+		if (unlikely(f->insp != 0) && dir == GW_DIR_TO_SERVER &&
+		    f->app == GW_APP_HTTP && mp->payload_len > 0 &&
+		    !http_segment(w, f, m, mp, port_in))
+			return;
 		if (unlikely(f->key.port[f->client_idx ^ 1] == GW_DNS_PORT) &&
 		    (mp->proto == GW_PROTO_UDP || mp->proto == GW_PROTO_TCP) &&
 		    !dns_inspect(w, f, dir, m, mp)) {
@@ -1131,6 +1597,9 @@ process_one(struct gw_worker *w, uint16_t port_in, struct rte_mbuf *m,
 		emit_pkt(w, other_port(port_in), m);
 		return;
 	case GW_VERDICT_DENY:
+		if (unlikely(mp->proto == GW_PROTO_TCP &&
+			     f->tcp_state != GW_TCP_CLOSED))
+			revoked_reset(w, f, m, dir, port_in);
 		drop_pkt(w, m, GW_REASON_FLOW_DENIED);
 		return;
 	default:
@@ -1159,6 +1628,7 @@ gw_worker_process(struct gw_worker *w, uint16_t port_in, struct rte_mbuf **pkts,
 	uint16_t i, base, k;
 
 	w->now_ns = now_ns;
+	snap_check(w);
 	w->st.rx_packets += n;
 	for (base = 0; base < n; base += k) {
 		k = (uint16_t)RTE_MIN(n - base, GW_BURST);
@@ -1222,6 +1692,70 @@ verify_resume(struct gw_worker *w, const char *name, bool failed)
 	}
 }
 
+struct q_walk {
+	struct gw_worker *w;
+	const struct gw_addr *host;
+};
+
+static int
+quarantine_walk_cb(struct gw_flow *f, void *arg)
+{
+	struct q_walk *q = arg;
+
+	if (memcmp(&f->key.addr[f->client_idx], q->host, sizeof(*q->host)) == 0 &&
+	    f->verdict != GW_VERDICT_DENY) {
+		q->w->st.flows_revoked++;
+		flow_revoke(q->w, f, GW_REASON_QUARANTINED, NULL);
+	}
+	return 0;
+}
+
+/*
+ * Quarantine: from now on every packet the host sends is dropped, and each
+ * of its flows is denied (a one-off walk of this worker's table: rare,
+ * operator-driven, bounded by flow_capacity).
+ */
+static void
+quarantine_add(struct gw_worker *w, const struct gw_addr *host)
+{
+	struct q_walk q = { .w = w, .host = host };
+
+	if (q_find(w, host) < 0) {
+		if (w->n_quarantine >= GW_QUARANTINE_MAX)
+			return; /* the control plane refuses more */
+		w->qlist[w->n_quarantine++] = *host;
+		q_rebuild(w);
+	}
+	gw_flow_walk(w->flows, quarantine_walk_cb, &q);
+}
+
+static void
+quarantine_del(struct gw_worker *w, const struct gw_addr *host)
+{
+	int k = q_find(w, host);
+
+	if (k < 0)
+		return;
+	w->qlist[k] = w->qlist[--w->n_quarantine];
+	q_rebuild(w);
+}
+
+static void
+revoke_cmd(struct gw_worker *w, const struct gw_cmd_flow *c)
+{
+	struct gw_flow_key key;
+	struct gw_flow *f;
+	bool src_is_1;
+
+	gw_flow_key_make(&key, c->vlan_outer, c->vlan_inner, c->proto, &c->src,
+			 c->sport, &c->dst, c->dport, &src_is_1);
+	f = gw_flow_lookup(w->flows, &key, gw_flow_key_hash(&key));
+	if (f == NULL || f->id != c->flow_id || f->verdict == GW_VERDICT_DENY)
+		return;
+	w->st.flows_revoked++;
+	flow_revoke(w, f, c->reason, NULL);
+}
+
 void
 gw_worker_commands(struct gw_worker *w, uint64_t now_ns)
 {
@@ -1231,6 +1765,7 @@ gw_worker_commands(struct gw_worker *w, uint64_t now_ns)
 	if (w->cmd_ring == NULL)
 		return;
 	w->now_ns = now_ns;
+	snap_check(w);
 	while (budget-- > 0 &&
 	       rte_ring_dequeue_elem(w->cmd_ring, &cmd, sizeof(cmd)) == 0) {
 		cmd.name[sizeof(cmd.name) - 1] = '\0';
@@ -1244,6 +1779,15 @@ gw_worker_commands(struct gw_worker *w, uint64_t now_ns)
 			verify_resume(w, cmd.name, cmd.n_addrs == 0);
 		} else if (cmd.type == GW_CMD_VERIFY_FAILED) {
 			verify_resume(w, cmd.name, true);
+		} else if (cmd.type == GW_CMD_QUARANTINE) {
+			quarantine_add(w, &cmd.addrs[0]);
+		} else if (cmd.type == GW_CMD_RELEASE) {
+			quarantine_del(w, &cmd.addrs[0]);
+		} else if (cmd.type == GW_CMD_REVOKE_FLOW) {
+			revoke_cmd(w, &cmd.flow);
+		} else if (cmd.type == GW_CMD_EVIDENCE && w->evid != NULL) {
+			gw_evidence_tap_set(w->evid, &cmd.addrs[0], cmd.until_ns,
+					    now_ns);
 		}
 	}
 }
@@ -1265,6 +1809,7 @@ gw_worker_timers(struct gw_worker *w, uint64_t now_ns, unsigned int budget)
 	uint32_t i = 0;
 
 	w->now_ns = now_ns;
+	snap_check(w);
 	while (i < w->n_pending) {
 		struct gw_flow *f = w->pending[i].flow;
 
@@ -1356,6 +1901,12 @@ gw_worker_create(const struct gw_worker_cfg *cfg)
 	w->ring = cfg->ring;
 	w->cmd_ring = cfg->cmd_ring;
 	w->verify_timeout_ns = cfg->verify_timeout_ns;
+	w->update_interval_ns = cfg->update_interval_ns;
+	w->snap_src = cfg->snap_src;
+	w->evid = cfg->evid;
+	w->port_ids[GW_PORT_LAN] = cfg->port_ids[GW_PORT_LAN];
+	w->port_ids[GW_PORT_WAN] = cfg->port_ids[GW_PORT_WAN];
+	w->st.policy_version = cfg->policy->version;
 	w->emit = cfg->emit;
 	w->emit_ctx = cfg->emit_ctx;
 	w->next_flow_id = 1;
@@ -1374,10 +1925,34 @@ gw_worker_create(const struct gw_worker_cfg *cfg)
 	}
 	w->dns_msg = malloc(sizeof(*w->dns_msg));
 	w->dns_chain = malloc(sizeof(*w->dns_chain));
-	if (w->flows == NULL || w->ext_pool == NULL || w->pending == NULL ||
+	/* Kept-alive HTTP trackers and DNS/TCP framing: a few per pending
+	 * slot (they live as long as their connection). */
+	w->insp_cap = g->pending_capacity * 4;
+	w->insp = calloc(w->insp_cap, sizeof(*w->insp));
+	if (w->insp != NULL) {
+		uint32_t i;
+
+		for (i = 0; i < w->insp_cap; i++)
+			w->insp[i].next_free = i + 2 <= w->insp_cap ? i + 2 : 0;
+		w->insp_free = w->insp_cap > 0 ? 1 : 0;
+	}
+	w->dns_tcp = gw_dns_tcp_pool_create(GW_DNS_TCP_FLOWS, 0);
+	w->qlist = calloc(GW_QUARANTINE_MAX, sizeof(*w->qlist));
+	w->qslot = calloc(2 * GW_QUARANTINE_MAX, sizeof(*w->qslot));
+	if (w->snap_src != NULL && *w->snap_src != NULL) {
+		/* The daemon's snapshot owns the scratch. */
+		w->snap = *w->snap_src;
+		w->policy = w->snap->policy;
+		w->scratch = w->snap->scratch[w->id];
+	} else {
+		w->own_scratch = true;
+	}
+	if (w->flows == NULL || w->qlist == NULL || w->qslot == NULL ||
+	    w->insp == NULL || w->dns_tcp == NULL || w->ext_pool == NULL || w->pending == NULL ||
 	    w->tls_scratch == NULL || w->bind == NULL || w->dns_msg == NULL ||
 	    w->dns_chain == NULL ||
-	    gw_policy_scratch_grow(w->policy, &w->scratch) != 0) {
+	    (w->own_scratch &&
+	     gw_policy_scratch_grow(w->policy, &w->scratch) != 0)) {
 		gw_worker_free(w);
 		return NULL;
 	}
@@ -1391,7 +1966,12 @@ gw_worker_free(struct gw_worker *w)
 		return;
 	gw_flow_table_free(w->flows);
 	gw_flow_ext_pool_free(w->ext_pool);
-	gw_match_scratch_free(w->scratch);
+	if (w->own_scratch)
+		gw_match_scratch_free(w->scratch);
+	free(w->qlist);
+	free(w->qslot);
+	free(w->insp);
+	gw_dns_tcp_pool_free(w->dns_tcp);
 	free(w->pending);
 	free(w->tls_scratch);
 	gw_dns_bind_free(w->bind);

@@ -13,11 +13,15 @@
 #include "common/gw_reason.h"
 #include "dns/gw_dns.h"
 #include "dns/gw_dns_bind.h"
+#include "dns/gw_dns_tcp.h"
+#include "http/gw_http_conn.h"
 #include "flow/gw_flow.h"
 #include "flow/gw_flow_ext.h"
 #include "match/gw_match.h"
 #include "policy/gw_policy.h"
 #include "record/gw_record.h"
+
+#include "gw_evidence.h"
 
 /*
  * The per-worker pipeline, shared by the daemon (one per worker lcore,
@@ -50,6 +54,14 @@ struct gw_worker_stats {
 	uint64_t dns_messages;   /* DNS queries and answers parsed on allowed DNS flows */
 	uint64_t dns_learned;    /* answers whose addresses were bound to their names */
 	uint64_t verify_asked;   /* names sent to the control plane for verification */
+	uint64_t records_update; /* interim counters of long flows (GW_REC_UPDATE) */
+	uint64_t policy_swaps;   /* policy snapshots adopted (reloads) */
+	uint64_t policy_version; /* version of the snapshot in use */
+	uint64_t flows_revoked;  /* established flows denied by a command (reload, quarantine) */
+	uint64_t quarantined_hosts; /* hosts in this worker's quarantine set */
+	uint64_t http_requests;  /* later requests of kept-alive connections checked */
+	uint64_t insp_exhausted; /* inspection states wanted, none free */
+	uint64_t dns_tcp_unparsed; /* DNS/TCP flows not parsed: no framing state */
 	uint64_t drops[GW_REASON_MAX];        /* packets dropped, by reason */
 	uint64_t deny_flows[GW_REASON_MAX];   /* flows denied, by reason */
 } __rte_cache_aligned;
@@ -58,6 +70,21 @@ struct gw_worker_stats {
 typedef uint16_t (*gw_emit_fn)(void *ctx, uint16_t port, struct rte_mbuf **pkts,
 			   uint16_t n);
 
+#define GW_WORKER_MAX 64
+
+/*
+ * What a reload publishes (the daemon): an immutable policy and one
+ * Hyperscan scratch per worker, grown for that policy's databases before
+ * the pointer swap. Workers pick the current snapshot up at the start of
+ * each burst / timer round and report a quiescent state (rte_rcu_qsbr) at
+ * the end of each loop; the control plane frees a replaced snapshot only
+ * after every worker has done so.
+ */
+struct gw_snapshot {
+	const struct gw_policy *policy;
+	struct gw_match_scratch *scratch[GW_WORKER_MAX];
+};
+
 struct gw_worker_cfg {
 	unsigned int id;
 	unsigned int lcore;
@@ -65,9 +92,28 @@ struct gw_worker_cfg {
 	struct rte_mempool *pool;         /* for resets */
 	struct rte_ring *ring;            /* records to the control plane */
 	struct rte_ring *cmd_ring;        /* commands from it (NULL: none, replay) */
+	/* Where the current snapshot is published (NULL: the policy above is
+	 * fixed, replay). The snapshot's scratch[id] replaces the worker's own. */
+	struct gw_snapshot *const *snap_src;
 	uint64_t verify_timeout_ns;       /* 0: no live verification (replay) */
+	uint64_t update_interval_ns;      /* interim records of long flows; 0: none */
+	struct gw_evidence_tap *evid;     /* evidence copies (NULL: none) */
+	uint16_t port_ids[GW_NB_PORTS];   /* DPDK port ids, for the copies */
 	gw_emit_fn emit;
 	void *emit_ctx;
+};
+
+/*
+ * State that follows an allowed connection after its verdict (f->insp):
+ * the request tracker of a kept-alive HTTP connection, or the framing of
+ * DNS over TCP. A fixed pool per worker; a flow takes one only when it
+ * needs it.
+ */
+struct gw_insp_slot {
+	struct gw_http_conn http;
+	struct gw_http_conn_text text;
+	struct gw_dns_tcp_flow *dns;    /* from the worker's dns_tcp pool */
+	uint32_t next_free;
 };
 
 struct gw_pending_ref {
@@ -89,7 +135,30 @@ enum gw_verify_state {
 enum gw_cmd_type {
 	GW_CMD_BIND = 1,        /* learn name -> addrs (answer seen elsewhere, or resolved) */
 	GW_CMD_VERIFY_FAILED,   /* the name could not be resolved */
+	GW_CMD_QUARANTINE,      /* addrs[0]: drop its egress, revoke its flows */
+	GW_CMD_RELEASE,         /* addrs[0]: end its quarantine */
+	GW_CMD_REVOKE_FLOW,     /* deny an established flow (flow key below) */
+	GW_CMD_EVIDENCE,        /* addrs[0]: copy its packets until until_ns */
 };
+
+/* The flow a GW_CMD_REVOKE_FLOW names, as its records gave it. */
+struct gw_cmd_flow {
+	struct gw_addr src;
+	struct gw_addr dst;
+	uint16_t sport;
+	uint16_t dport;
+	uint16_t vlan_outer;
+	uint16_t vlan_inner;
+	uint8_t proto;
+	uint8_t reason;         /* enum gw_reason, e.g. policy_revoked */
+	uint64_t flow_id;       /* must still match: a reused tuple is left alone */
+};
+
+/* DNS-over-TCP flows parsed at once per worker (4 KiB per direction each). */
+#define GW_DNS_TCP_FLOWS 256
+
+/* Hosts a worker can hold in quarantine (open addressing, 2x slots). */
+#define GW_QUARANTINE_MAX 1024
 
 #define GW_CMD_ADDRS 16
 
@@ -100,6 +169,8 @@ struct gw_cmd {
 	uint32_t ttl;
 	char name[GW_REC_NAME_MAX];     /* normalised, NUL-terminated */
 	struct gw_addr addrs[GW_CMD_ADDRS];
+	struct gw_cmd_flow flow;        /* GW_CMD_REVOKE_FLOW */
+	uint64_t until_ns;              /* GW_CMD_EVIDENCE, the workers' clock */
 };
 
 struct gw_worker {
@@ -113,6 +184,20 @@ struct gw_worker {
 	struct rte_ring *ring;
 	struct rte_ring *cmd_ring;
 	uint64_t verify_timeout_ns;
+	uint64_t update_interval_ns;
+	struct gw_snapshot *const *snap_src;
+	const struct gw_snapshot *snap; /* adopted (NULL: fixed policy) */
+	struct gw_evidence_tap *evid;
+	uint16_t port_ids[GW_NB_PORTS];
+	bool own_scratch;       /* scratch allocated by gw_worker_create */
+	struct gw_insp_slot *insp;     /* insp_cap slots */
+	uint32_t insp_cap;
+	uint32_t insp_free;     /* free list head: index + 1, 0 empty */
+	uint32_t insp_used;
+	struct gw_dns_tcp_pool *dns_tcp;
+	uint32_t n_quarantine;
+	struct gw_addr *qlist;  /* quarantined hosts, GW_QUARANTINE_MAX */
+	uint16_t *qslot;        /* 2 * GW_QUARANTINE_MAX: index in qlist + 1, 0 free */
 	gw_emit_fn emit;
 	void *emit_ctx;
 	uint64_t next_flow_id;

@@ -81,7 +81,11 @@
 	X(NAT_NO_MAPPING, "nat_no_mapping",                                    \
 	  "nat mode: WAN packet to a pool address/port with no mapping")       \
 	X(NOT_FOR_US, "not_for_us",                                            \
-	  "nat mode: L2/L3 traffic addressed to neither the gateway nor a route")
+	  "nat mode: L2/L3 traffic addressed to neither the gateway nor a route") \
+	X(INSPECT_FULL, "inspect_full",                                        \
+	  "no free state to check later requests of a kept-alive connection")  \
+	X(INSPECT_GAP, "inspect_gap",                                          \
+	  "segment beyond a hole of an inspected stream (retransmitted later)")
 
 enum gw_reason {
 #define GW_REASON_ENUM(sym, name, desc) GW_REASON_##sym,

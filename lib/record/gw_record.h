@@ -18,6 +18,7 @@ enum gw_record_type {
 	GW_REC_END = 3,     /* flow ended (expired, closed, reset): counters */
 	GW_REC_DNS = 4,     /* a DNS query or answer on an allowed DNS flow */
 	GW_REC_VERIFY = 5,  /* please resolve `name` (a binding is missing) */
+	GW_REC_UPDATE = 6,  /* interim counters (cumulative) of a long allowed flow */
 };
 
 /* Name-binding outcome of an allowed name (gw_record.bind_state). */
