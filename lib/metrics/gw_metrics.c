@@ -309,35 +309,53 @@ series_fold(struct gw_mseries *s, uint32_t mi)
 		bucket_add(hb, h + 1, b->pkts, b->bytes);
 }
 
+/*
+ * Sums a series over a window that ends with the minute in progress (the
+ * one after the last closed minute): 1m is that minute so far and the one
+ * before it, 1h the last 60 minutes, 1d the last 24 hours (hour buckets of
+ * closed minutes, plus the minute in progress, not yet folded into its
+ * hour). What was sent a moment ago is always in every window.
+ */
 void
 gw_mseries_window(const struct gw_metrics *m, const struct gw_mseries *s,
 		  enum gw_metrics_window w, uint64_t pkts[2], uint64_t bytes[2])
 {
-	uint32_t first, last, i;
+	uint32_t cur, first, last, i;
 	const struct gw_mbucket *ring;
 	uint32_t ring_len;
 
 	pkts[0] = pkts[1] = bytes[0] = bytes[1] = 0;
-	if (!m->started || m->closed_min == 0)
+	if (!m->started)
 		return;
-	last = m->closed_min - 1;
+	cur = m->closed_min;
+	last = cur;
 	switch (w) {
 	case GW_METRICS_WIN_1M:
-		first = last;
+		first = cur >= 1 ? cur - 1 : 0;
 		ring = s->min;
 		ring_len = GW_MINUTES;
 		break;
 	case GW_METRICS_WIN_1H:
-		first = last >= GW_MINUTES - 1 ? last - (GW_MINUTES - 1) : 0;
+		first = cur >= GW_MINUTES - 1 ? cur - (GW_MINUTES - 1) : 0;
 		ring = s->min;
 		ring_len = GW_MINUTES;
 		break;
-	case GW_METRICS_WIN_1D:
-		last /= GW_MINUTES;
+	case GW_METRICS_WIN_1D: {
+		const struct gw_mbucket *b = &s->min[cur % GW_MINUTES];
+
+		/* The minute in progress is folded into its hour at close. */
+		if (b->tag == cur + 1) {
+			pkts[0] += b->pkts[0];
+			pkts[1] += b->pkts[1];
+			bytes[0] += b->bytes[0];
+			bytes[1] += b->bytes[1];
+		}
+		last = cur / GW_MINUTES;
 		first = last >= GW_HOURS - 1 ? last - (GW_HOURS - 1) : 0;
 		ring = s->hour;
 		ring_len = GW_HOURS;
 		break;
+	}
 	default:
 		return;
 	}

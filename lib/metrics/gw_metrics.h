@@ -125,9 +125,9 @@ enum gw_metrics_top_kind {
 };
 
 enum gw_metrics_window {
-	GW_METRICS_WIN_1M = 0, /* the last closed minute */
-	GW_METRICS_WIN_1H,     /* the last 60 closed minutes */
-	GW_METRICS_WIN_1D,     /* the 24 hour buckets up to the current hour */
+	GW_METRICS_WIN_1M = 0, /* the minute in progress and the one before it */
+	GW_METRICS_WIN_1H,     /* the last 60 minutes, the one in progress included */
+	GW_METRICS_WIN_1D,     /* the last 24 hours, the minute in progress included */
 };
 
 struct gw_metrics;
