@@ -276,8 +276,10 @@ gw_daemon_cmd_top(const char *cmd, json_t *args, void *arg, char *err,
 	enum gw_metrics_top_kind kind;
 	enum gw_metrics_window win = GW_METRICS_WIN_1M;
 	const char *k, *w, *role;
+	struct gw_metrics_counters mc;
 	long limit = 10;
-	json_t *res;
+	json_t *res, *top, *rows, *it;
+	size_t i;
 
 	if (get_str(args, "kind", &k, cmd, err, errlen) != 0 ||
 	    get_str(args, "window", &w, cmd, err, errlen) != 0 ||
@@ -294,7 +296,35 @@ gw_daemon_cmd_top(const char *cmd, json_t *args, void *arg, char *err,
 		snprintf(err, errlen, "top: \"window\" must be 1m, 1h or 1d");
 		return NULL;
 	}
-	res = gw_metrics_top(d->metrics, kind, role, win, (unsigned int)limit);
+	top = gw_metrics_top(d->metrics, kind, role, win, (unsigned int)limit);
+	if (top == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	/* The console's shape (docs/gwctl.md): rows keyed by host or name. */
+	rows = json_array();
+	json_array_foreach(json_object_get(top, "items"), i, it) {
+		json_t *key = json_object_get(it, "host");
+
+		if (key == NULL)
+			key = json_object_get(it, "destination");
+		json_array_append_new(
+			rows,
+			json_pack("{s:O,s:O*,s:O,s:O,s:O,s:O}", "key", key, "role",
+				  json_object_get(it, "role"), "bytes_toserver",
+				  json_object_get(it, "bytes_toserver"),
+				  "bytes_toclient",
+				  json_object_get(it, "bytes_toclient"),
+				  "pkts_toserver", json_object_get(it, "pkts_toserver"),
+				  "pkts_toclient",
+				  json_object_get(it, "pkts_toclient")));
+	}
+	gw_metrics_get_counters(d->metrics, &mc);
+	res = json_pack("{s:O,s:O,s:O,s:o,s:b}", "window",
+			json_object_get(top, "window"), "kind", json_object_get(top, "kind"),
+			"role", json_object_get(top, "role"), "rows", rows, "partial",
+			mc.host_evictions + mc.dest_evictions + mc.entity_lost > 0);
+	json_decref(top);
 	if (res == NULL)
 		snprintf(err, errlen, "out of memory");
 	return res;

@@ -1007,8 +1007,8 @@ static int
 render_top(struct gwctl *g, json_t *d)
 {
 	static const char *const cols[] = {
-		"flows", "denied", "bytes_toserver", "bytes_toclient",
-		"pkts_toserver", "pkts_toclient",
+		"bytes_toserver", "bytes_toclient", "pkts_toserver",
+		"pkts_toclient",
 	};
 	const char *kind = json_string_value(json_object_get(d, "kind"));
 	json_t *rows = json_object_get(d, "rows");
@@ -1033,14 +1033,17 @@ render_top(struct gwctl *g, json_t *d)
 	} else {
 		table_col(&t, kind != NULL && strcmp(kind, "destinations") == 0 ?
 				      "destination" : "host", false);
+		table_col(&t, "role", false);
 		for (k = 0; k < GW_ARRAY_SIZE(cols); k++)
 			table_col(&t, cols[k], true);
 		json_array_foreach(rows, i, r) {
 			table_row(&t);
 			table_set(&t, 0, fmt_json_str(json_object_get(r, "key"),
 						      buf, sizeof(buf)));
+			table_set(&t, 1, fmt_json_str(json_object_get(r, "role"),
+						      buf, sizeof(buf)));
 			for (k = 0; k < GW_ARRAY_SIZE(cols); k++)
-				table_set(&t, k + 1,
+				table_set(&t, k + 2,
 					  fmt_json_count(json_object_get(r, cols[k]),
 							 buf, sizeof(buf)));
 		}
@@ -1050,7 +1053,7 @@ render_top(struct gwctl *g, json_t *d)
 		}
 	}
 	if (json_is_true(json_object_get(d, "partial")))
-		fprintf(g->out, "partial: flows of this window were dropped from the daemon's view; sums are lower bounds\n");
+		fprintf(g->out, "partial: the daemon's metrics evicted entries (monitoring.max_*); sums are lower bounds\n");
 	return GWCTL_EXIT_OK;
 }
 

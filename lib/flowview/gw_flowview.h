@@ -13,7 +13,7 @@
 
 /*
  * The control plane's view of flows, fed with every flow record the
- * workers send (gw_flowview_record): what `gwctl flows`, `top`, `why` and
+ * workers send (gw_flowview_record): what `gwctl flows`, `why`, `reload` and
  * `quarantine` answer from. DPDK-free and single-threaded (the control
  * thread owns it). Everything is bounded and allocated by create:
  *
@@ -146,37 +146,6 @@ int gw_flowview_host(const struct gw_flowview *fv, const struct gw_addr *addr,
 
 void gw_flowview_get_stats(const struct gw_flowview *fv,
 			   struct gw_flowview_stats *st);
-
-/* ---- top ---- */
-
-enum gw_flowview_top_kind {
-	GW_FLOWVIEW_TOP_HOSTS = 0,        /* keyed by source address */
-	GW_FLOWVIEW_TOP_DESTINATIONS = 1, /* keyed by name, else destination address */
-};
-
-struct gw_flowview_top_row {
-	char key[GW_REC_NAME_MAX * 4 + 1]; /* address, or the escaped name */
-	uint64_t bytes_toserver;
-	uint64_t bytes_toclient;
-	uint64_t pkts_toserver;
-	uint64_t pkts_toclient;
-	uint64_t flows;
-	uint64_t denied; /* flows denied */
-};
-
-/*
- * Sums the flows still known (active, and the ended ring) whose last record
- * is at or after now_ns - window_ns, by key, optionally for one role (NULL
- * any), sorted by bytes (both directions) then flows, descending. Fills at
- * most max rows; returns the number of rows, or GW_ENOMEM / GW_EINVAL.
- * *partial (may be NULL) is set when ended flows inside the window have been
- * overwritten, i.e. the sums miss some traffic.
- */
-int gw_flowview_top(const struct gw_flowview *fv,
-		    enum gw_flowview_top_kind kind, const char *role,
-		    uint64_t now_ns, uint64_t window_ns,
-		    struct gw_flowview_top_row *rows, size_t max,
-		    bool *partial);
 
 /* ---- JSON (the gwctl contract, docs/gwctl.md) ---- */
 

@@ -174,10 +174,10 @@ static const char *const test_canned[][2] = {
 		  "\"bytes_toclient\":0,\"start\":\"2026-11-22T01:02:03.000000+0000\",\"last\":\"2026-11-22T01:02:03.000000+0000\","
 		  "\"age_s\":61,\"state\":\"active\"}],\"total\":9,\"truncated\":true}"},
 	{"top", "{\"window\":\"1h\",\"kind\":\"destinations\",\"role\":\"web\",\"partial\":true,\"rows\":["
-		"{\"key\":\"api.example.com\",\"bytes_toserver\":1234567,\"bytes_toclient\":89,\"pkts_toserver\":10,"
-		"\"pkts_toclient\":20,\"flows\":3,\"denied\":0},"
-		"{\"key\":\"192.0.2.9\",\"bytes_toserver\":5,\"bytes_toclient\":6,\"pkts_toserver\":1,"
-		"\"pkts_toclient\":1,\"flows\":1,\"denied\":1}]}"},
+		"{\"key\":\"api.example.com\",\"role\":\"web\",\"bytes_toserver\":1234567,\"bytes_toclient\":89,\"pkts_toserver\":10,"
+		"\"pkts_toclient\":20},"
+		"{\"key\":\"192.0.2.9\",\"role\":\"web\",\"bytes_toserver\":5,\"bytes_toclient\":6,\"pkts_toserver\":1,"
+		"\"pkts_toclient\":1}]}"},
 	{"why", "{\"flow\":null,\"source\":\"policy\",\"decision\":{\"verdict\":\"deny\",\"reason\":\"port_not_allowed\","
 		"\"rule\":null,\"rule_kind\":null,\"role\":\"web\",\"text\":\"port 22 is not allowed for role web\"}}"},
 	{"check", "{\"verdict\":\"allow\",\"reason\":null,\"rule\":\"fqdn:3\",\"rule_kind\":\"fqdn\","

@@ -371,10 +371,10 @@ START_TEST(test_console_cmds)
 	ck_assert_msg(r.rc == GWCTL_EXIT_OK, "%s", r.err);
 	ck_assert_str_eq(r.out,
 		"TOP DESTINATIONS (last 1h, role web)\n"
-		"destination      flows  denied  bytes_toserver  bytes_toclient  pkts_toserver  pkts_toclient\n"
-		"api.example.com      3       0       1,234,567              89             10             20\n"
-		"192.0.2.9            1       1               5               6              1              1\n"
-		"partial: flows of this window were dropped from the daemon's view; sums are lower bounds\n");
+		"destination      role  bytes_toserver  bytes_toclient  pkts_toserver  pkts_toclient\n"
+		"api.example.com  web        1,234,567              89             10             20\n"
+		"192.0.2.9        web                5               6              1              1\n"
+		"partial: the daemon's metrics evicted entries (monitoring.max_*); sums are lower bounds\n");
 	run_free(&r);
 	r = run_cmd(&ts, "top", "{\"kind\":\"hosts\",\"limit\":3,\"window\":\"1m\"}",
 		    "top", "hosts", "-n", "3", NULL, NULL, NULL, NULL);

@@ -450,90 +450,6 @@ START_TEST(test_hosts)
 }
 END_TEST
 
-static void
-traffic(struct gw_flowview *fv, uint64_t id, const char *src, const char *dst,
-	const char *name, uint64_t bytes, uint64_t ts, uint8_t verdict,
-	bool end)
-{
-	struct gw_record r = rec(end ? GW_REC_END : GW_FLOWVIEW_REC_UPDATE, 0,
-				 id, src, (uint16_t)id, dst, 443, ts);
-
-	r.verdict = verdict;
-	if (name != NULL)
-		set_name(&r, GW_APP_TLS, name);
-	r.bytes_toserver = bytes;
-	r.bytes_toclient = 2 * bytes;
-	r.pkts_toserver = 1;
-	r.pkts_toclient = 2;
-	gw_flowview_record(fv, &r);
-}
-
-START_TEST(test_top)
-{
-	struct gw_flowview *fv = fv_new(16, 2, 16);
-	struct gw_flowview_top_row rows[8];
-	bool partial = true;
-	uint64_t now = T0 + 3600 * SEC;
-	int n;
-
-	traffic(fv, 1, "10.0.0.1", "192.0.2.1", "a.example", 100, now - 10 * SEC,
-		GW_VERDICT_ALLOW, false);
-	traffic(fv, 2, "10.0.0.1", "192.0.2.2", "a.example", 50, now - 20 * SEC,
-		GW_VERDICT_ALLOW, true);
-	traffic(fv, 3, "10.0.0.2", "192.0.2.3", NULL, 500, now - 30 * SEC,
-		GW_VERDICT_DENY, false);
-	/* Outside a 1m window, inside 1h. */
-	traffic(fv, 4, "10.0.0.3", "192.0.2.3", "b\x01.example", 10000,
-		now - 600 * SEC, GW_VERDICT_ALLOW, false);
-
-	n = gw_flowview_top(fv, GW_FLOWVIEW_TOP_HOSTS, NULL, now, 60 * SEC, rows,
-			    8, &partial);
-	ck_assert_int_eq(n, 2);
-	ck_assert(!partial);
-	ck_assert_str_eq(rows[0].key, "10.0.0.2");
-	ck_assert_uint_eq(rows[0].bytes_toserver, 500);
-	ck_assert_uint_eq(rows[0].bytes_toclient, 1000);
-	ck_assert_uint_eq(rows[0].flows, 1);
-	ck_assert_uint_eq(rows[0].denied, 1);
-	ck_assert_str_eq(rows[1].key, "10.0.0.1");
-	ck_assert_uint_eq(rows[1].bytes_toserver, 150);
-	ck_assert_uint_eq(rows[1].pkts_toclient, 4);
-	ck_assert_uint_eq(rows[1].flows, 2);
-	ck_assert_uint_eq(rows[1].denied, 0);
-
-	n = gw_flowview_top(fv, GW_FLOWVIEW_TOP_DESTINATIONS, NULL, now,
-			    3600 * SEC, rows, 8, NULL);
-	ck_assert_int_eq(n, 3);
-	ck_assert_str_eq(rows[0].key, "b\\x01.example");
-	ck_assert_str_eq(rows[1].key, "192.0.2.3");
-	ck_assert_str_eq(rows[2].key, "a.example");
-	ck_assert_uint_eq(rows[2].flows, 2);
-	/* max cuts the sorted rows. */
-	ck_assert_int_eq(gw_flowview_top(fv, GW_FLOWVIEW_TOP_DESTINATIONS, NULL,
-					 now, 3600 * SEC, rows, 1, NULL), 1);
-	ck_assert_str_eq(rows[0].key, "b\\x01.example");
-	ck_assert_int_eq(gw_flowview_top(fv, GW_FLOWVIEW_TOP_HOSTS, "lab", now,
-					 3600 * SEC, rows, 8, NULL), 0);
-	ck_assert_int_eq(gw_flowview_top(fv, 7, NULL, now, SEC, rows, 8, NULL),
-			 GW_EINVAL);
-
-	/* Overwrite ended flows inside the window: the sums are partial. */
-	traffic(fv, 5, "10.0.0.5", "192.0.2.5", NULL, 1, now - 5 * SEC,
-		GW_VERDICT_ALLOW, true);
-	traffic(fv, 6, "10.0.0.6", "192.0.2.6", NULL, 1, now - 4 * SEC,
-		GW_VERDICT_ALLOW, true);
-	n = gw_flowview_top(fv, GW_FLOWVIEW_TOP_HOSTS, NULL, now, 60 * SEC, rows,
-			    8, &partial);
-	ck_assert(partial);
-	ck_assert_int_eq(n, 4);
-	/* ...but not for a window that ends before the lost flow's last record. */
-	n = gw_flowview_top(fv, GW_FLOWVIEW_TOP_HOSTS, NULL, now - 15 * SEC,
-			    4 * SEC, rows, 8, &partial);
-	ck_assert(!partial);
-	gw_flowview_free(fv);
-}
-END_TEST
-
 START_TEST(test_json)
 {
 	struct gw_flowview *fv = fv_new(16, 16, 16);
@@ -662,7 +578,6 @@ flowview_suite(void)
 	tcase_add_test(tc, test_ended_ring);
 	tcase_add_test(tc, test_filters);
 	tcase_add_test(tc, test_hosts);
-	tcase_add_test(tc, test_top);
 	tcase_add_test(tc, test_json);
 	tcase_add_test(tc, test_churn);
 	suite_add_tcase(s, tc);
