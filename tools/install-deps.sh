@@ -11,7 +11,7 @@ PKGS=(
 	iproute2 ethtool procps psmisc
 	nginx-light openssl curl tshark tcpdump python3-scapy chromium
 	dnsmasq-base knot-dnsutils
-	libndpi-bin systemd
+	libndpi-bin systemd iputils-ping
 )
 
 missing=()

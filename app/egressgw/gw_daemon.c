@@ -38,6 +38,7 @@
 #include "gw_evidence.h"
 #include "gw_telemetry.h"
 #include "gw_worker.h"
+#include "gw_worker_nat.h"
 
 #define RX_DESC 1024
 #define TX_DESC 1024
@@ -110,6 +111,8 @@ worker_main(void *arg)
 					  tsc_to_ns(rte_rdtsc()));
 			gw_worker_flush(w);
 		}
+		if (unlikely(w->nat != NULL))
+			gw_wnat_handoff_poll(w, tsc_to_ns(rte_rdtsc()));
 		if (rte_rdtsc() >= next_timer) {
 			uint64_t now = rte_rdtsc();
 
@@ -455,6 +458,23 @@ gw_cmd_daemon(int argc, char **argv)
 	}
 	if (gw_daemon_obs_init(&gd) != 0)
 		goto out;
+	if (gd.policy->gw.mode == GW_MODE_NAT && gd.n_workers > 1) {
+		/* Return traffic reaches the worker owning its pool port. */
+		gd.handoff = calloc(gd.n_workers, sizeof(*gd.handoff));
+		for (i = 0; gd.handoff != NULL && i < gd.n_workers; i++) {
+			char name[RTE_RING_NAMESIZE];
+
+			snprintf(name, sizeof(name), "gw_hand_%u", i);
+			gd.handoff[i] = rte_ring_create(name, 4096, rte_socket_id(),
+							RING_F_SC_DEQ);
+			if (gd.handoff[i] == NULL)
+				break;
+		}
+		if (gd.handoff == NULL || i < gd.n_workers) {
+			fprintf(stderr, "egressgw: cannot create the hand-off rings\n");
+			goto out;
+		}
+	}
 	gd.snap = gw_snapshot_create(gd.policy, gd.n_workers);
 	if (gd.snap == NULL || gw_daemon_rcu_init(&gd) != 0) {
 		fprintf(stderr, "egressgw: cannot allocate the policy snapshot\n");
@@ -464,6 +484,7 @@ gw_cmd_daemon(int argc, char **argv)
 		struct gw_daemon_worker *dw = &gd.workers[i];
 		char name[RTE_RING_NAMESIZE];
 		struct gw_worker_cfg wc;
+		uint16_t p;
 
 		snprintf(name, sizeof(name), "gw_rec_%u", i);
 		dw->ring = rte_ring_create_elem(name, sizeof(struct gw_record),
@@ -488,6 +509,14 @@ gw_cmd_daemon(int argc, char **argv)
 					      : NULL;
 		wc.port_ids[GW_PORT_LAN] = gd.port_id[GW_PORT_LAN];
 		wc.port_ids[GW_PORT_WAN] = gd.port_id[GW_PORT_WAN];
+		wc.n_workers = gd.n_workers;
+		wc.handoff = gd.handoff;
+		for (p = 0; p < GW_NB_PORTS; p++) {
+			struct rte_ether_addr ea;
+
+			rte_eth_macaddr_get(gd.port_id[p], &ea);
+			memcpy(wc.port_mac[p], ea.addr_bytes, 6);
+		}
 		wc.update_interval_ns = GW_UPDATE_INTERVAL_NS(gd.policy);
 		/* Live verification needs resolvers to ask. */
 		wc.verify_timeout_ns = gd.resolver != NULL ?
@@ -586,6 +615,15 @@ out:
 	else
 		gw_policy_free(gd.policy);
 	rte_free(gd.rcu);
+	for (i = 0; gd.handoff != NULL && i < gd.n_workers; i++) {
+		struct rte_mbuf *m;
+
+		while (gd.handoff[i] != NULL &&
+		       rte_ring_dequeue(gd.handoff[i], (void **)&m) == 0)
+			rte_pktmbuf_free(m);
+		rte_ring_free(gd.handoff[i]);
+	}
+	free(gd.handoff);
 	rte_eal_cleanup();
 	return rc;
 }

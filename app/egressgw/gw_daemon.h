@@ -22,7 +22,7 @@
 #define GW_MAX_WORKERS GW_WORKER_MAX
 
 /* Interim flow records for the per-minute metrics. */
-#define GW_UPDATE_INTERVAL_NS(p) (60ULL * 1000000000ULL)
+#define GW_UPDATE_INTERVAL_NS(p) ((uint64_t)(p)->mon.update_interval_s * 1000000000ULL)
 
 struct gw_worker_port_ctx {
 	uint16_t queue;
@@ -77,6 +77,7 @@ struct gw_daemon {
 	uint64_t next_tick_ns;         /* CLOCK_REALTIME: metrics minute check */
 	uint64_t next_stats_ns;        /* CLOCK_REALTIME: next EVE stats event */
 	uint64_t cmd_lost;             /* commands a full worker ring refused */
+	struct rte_ring **handoff;     /* nat mode, several workers: per worker */
 	unsigned int n_workers;
 	struct gw_daemon_worker workers[GW_MAX_WORKERS];
 	volatile int stop_workers;

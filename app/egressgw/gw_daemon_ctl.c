@@ -16,6 +16,7 @@
 
 #include "gw_app.h"
 #include "gw_daemon.h"
+#include "gw_worker_nat.h"
 
 static void
 fill_port(struct gw_stats_port *p, uint16_t port_id, const char *name)
@@ -114,6 +115,17 @@ daemon_extra(struct gw_daemon *gd, json_t *j)
 	}
 	json_object_set_new(rl, "commands_lost", json_integer((json_int_t)gd->cmd_lost));
 	json_object_set_new(j, "flowview", gw_flowview_stats_to_json(gd->flowview));
+	if (gd->policy->gw.mode == GW_MODE_NAT) {
+		json_t *nat = json_array();
+
+		for (i = 0; i < gd->n_workers; i++) {
+			json_t *o = gw_wnat_stats_json(gd->workers[i].w->nat);
+
+			json_object_set_new(o, "worker", json_integer((json_int_t)i));
+			json_array_append_new(nat, o);
+		}
+		json_object_set_new(j, "nat", nat);
+	}
 	json_object_set_new(j, "quarantine", q);
 	json_object_set_new(j, "reload", rl);
 	json_object_set_new(j, "rings", rings);

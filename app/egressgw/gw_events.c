@@ -198,6 +198,9 @@ gw_events_record(struct gw_events *ev, const struct gw_record *r)
 		    r->rule_kind == GW_RULE_DNS && r->dns_n_addrs > 0)
 			ev->on_answer(r, ev->hook_arg);
 		break;
+	case GW_REC_NAT:
+		emit(ev, gw_eve_from_record(r, &ev->ctx));
+		break;
 	case GW_REC_VERIFY:
 		if (ev->on_verify != NULL)
 			ev->on_verify(r, ev->hook_arg);

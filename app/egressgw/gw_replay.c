@@ -244,6 +244,16 @@ gw_cmd_replay(int argc, char **argv)
 	}
 	if (gw_app_load_policy(cfg_path, &policy) != 0)
 		return 2;
+	if (policy->gw.mode == GW_MODE_NAT) {
+		/* A capture is one link: there is no trunk and WAN to route
+		 * between, nor ARP peers to answer. */
+		fprintf(stderr, "egressgw replay: %s: gateway.mode nat is not "
+				"replayed; replay judges captures in bridge mode "
+				"(remove gateway.mode / gateway.nat)\n",
+			cfg_path);
+		gw_policy_free(policy);
+		return 2;
+	}
 
 	if (strcmp(in_path, "-") == 0) {
 		in = pcap_open_offline_with_tstamp_precision(

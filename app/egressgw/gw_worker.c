@@ -19,7 +19,10 @@
 #include "pkt/gw_pkt.h"
 #include "tls/gw_tls.h"
 
+#include "nat/gw_nat.h"
+
 #include "gw_worker.h"
+#include "gw_worker_nat.h"
 
 /* What the classifier learnt about a flow's name, for the verdict record. */
 struct gw_name_info {
@@ -68,7 +71,7 @@ flush_port(struct gw_worker *w, uint16_t port)
 }
 
 static inline void
-emit_pkt(struct gw_worker *w, uint16_t port, struct rte_mbuf *m)
+emit_raw(struct gw_worker *w, uint16_t port, struct rte_mbuf *m)
 {
 	/* A tag the NIC stripped on rx goes back on the wire unchanged. */
 	if (unlikely(m->ol_flags & RTE_MBUF_F_RX_VLAN_STRIPPED))
@@ -76,6 +79,32 @@ emit_pkt(struct gw_worker *w, uint16_t port, struct rte_mbuf *m)
 	if (unlikely(w->tx_n[port] == GW_TX_BUF))
 		flush_port(w, port);
 	w->tx[port][w->tx_n[port]++] = m;
+}
+
+/*
+ * Sends a frame of the pipeline: bridged to port, or in nat mode routed
+ * (the port follows from the route; SNAT, Ethernet header, neighbour).
+ */
+static inline void
+emit_pkt(struct gw_worker *w, uint16_t port, struct rte_mbuf *m)
+{
+	if (unlikely(w->nat != NULL)) {
+		gw_wnat_emit(w, m);
+		return;
+	}
+	emit_raw(w, port, m);
+}
+
+void
+gw_worker_emit_raw(struct gw_worker *w, uint16_t port, struct rte_mbuf *m)
+{
+	emit_raw(w, port, m);
+}
+
+void
+gw_worker_drop(struct gw_worker *w, struct rte_mbuf *m, unsigned int reason)
+{
+	drop_pkt(w, m, reason);
 }
 
 void
@@ -98,10 +127,19 @@ other_port(uint16_t port)
  * reload a flow's role is looked up again, never an index into a freed
  * policy.
  */
+static inline uint16_t
+flow_vlan(const struct gw_worker *w, const struct gw_flow *f)
+{
+	/* nat mode keys flows without VLAN: the client's subnet tells it. */
+	if (unlikely(w->nat != NULL))
+		return gw_wnat_vlan_of(w->nat, &f->key.addr[f->client_idx]);
+	return f->key.vlan_inner;
+}
+
 static inline const struct gw_role *
 flow_role(const struct gw_worker *w, const struct gw_flow *f)
 {
-	return gw_policy_role_for_vlan(w->policy, f->key.vlan_inner);
+	return gw_policy_role_for_vlan(w->policy, flow_vlan(w, f));
 }
 
 static void
@@ -122,6 +160,11 @@ record_fill(struct gw_worker *w, const struct gw_flow *f, uint8_t type,
 	r->end_cause = end_cause;
 	r->vlan_outer = f->key.vlan_outer;
 	r->vlan_inner = f->key.vlan_inner;
+	if (unlikely(w->nat != NULL)) {
+		r->vlan_outer = r->vlan_inner = flow_vlan(w, f);
+		r->has_snat = gw_wnat_snat((struct gw_worker *)(uintptr_t)w, f,
+					   &r->snat_addr, &r->snat_port);
+	}
 	r->src = f->key.addr[c];
 	r->dst = f->key.addr[s];
 	r->sport = f->key.port[c];
@@ -233,6 +276,30 @@ record_push(struct gw_worker *w, struct gw_record *r)
 		}
 	}
 	w->st.ring_lost++;
+}
+
+void
+gw_worker_nat_record(struct gw_worker *w, const struct gw_nat_map *map,
+		     uint8_t event)
+{
+	struct gw_record r;
+
+	memset(&r, 0, offsetof(struct gw_record, name));
+	memset(&r.snat_addr, 0, sizeof(r) - offsetof(struct gw_record, snat_addr));
+	r.type = GW_REC_NAT;
+	r.proto = map->proto;
+	r.af = GW_AF_INET;
+	r.worker = (uint8_t)w->id;
+	r.ts_ns = w->now_ns + w->realtime_off;
+	r.start_ns = map->create_ns + w->realtime_off;
+	gw_nat_addr_to_gw(map->in_addr, &r.src);
+	r.sport = map->in_port;
+	gw_nat_addr_to_gw(map->ext_addr, &r.snat_addr);
+	r.snat_port = map->ext_port;
+	r.has_snat = 1;
+	r.nat_event = event;
+	r.rule_index = -1;
+	record_push(w, &r);
 }
 
 static void
@@ -655,6 +722,8 @@ flow_end(struct gw_worker *w, struct gw_flow *f, uint8_t cause)
 	release_ext_drop(w, f, GW_REASON_UNCLASSIFIED);
 	insp_put(w, f);
 	send_record(w, f, GW_REC_END, NULL, cause);
+	if (unlikely(w->nat != NULL))
+		gw_wnat_flow_end(w, f);
 }
 
 /*
@@ -1274,6 +1343,16 @@ new_flow(struct gw_worker *w, struct rte_mbuf *m, const struct gw_pkt_meta *meta
 
 	gw_policy_decide_l4(w->policy, role, &meta->dst, meta->proto,
 			    meta->dport, &d);
+	if (unlikely(w->nat != NULL) && d.action != GW_ACT_DENY) {
+		/* Decided on inside addresses; leaving needs a mapping. */
+		unsigned int reason = gw_wnat_flow_start(w, f, meta);
+
+		if (reason != 0) {
+			flow_deny(w, f, reason, NULL, NULL, m);
+			drop_pkt(w, m, reason);
+			return;
+		}
+	}
 	if (d.action == GW_ACT_NEED_NAME && tcp && meta->payload_len > 0) {
 		/* Data on a SYN (TCP Fast Open) would pass before the name is known. */
 		flow_deny(w, f, GW_REASON_TCP_INVALID, NULL, NULL, m);
@@ -1375,6 +1454,7 @@ struct pre_pkt {
 	int st;
 	bool keyed;     /* key and hash are set: the packet needs a lookup */
 	bool src_is_1;
+	bool done;      /* nat mode: consumed at receive (answered, dropped) */
 };
 
 /*
@@ -1471,19 +1551,31 @@ snap_check(struct gw_worker *w)
 
 /* Stage 1: parse, key, hash, prefetch the index bucket. */
 static inline void
-prepare_one(struct gw_worker *w, struct rte_mbuf *m, struct pre_pkt *p)
+prepare_one(struct gw_worker *w, uint16_t port_in, struct rte_mbuf *m,
+	    struct pre_pkt *p)
 {
 	bool stripped = (m->ol_flags & RTE_MBUF_F_RX_VLAN_STRIPPED) != 0;
+	uint16_t vo, vi;
 
 	p->keyed = false;
+	p->done = false;
 	p->st = gw_pkt_parse(rte_pktmbuf_mtod(m, const uint8_t *),
 			     rte_pktmbuf_data_len(m), stripped, m->vlan_tci,
 			     &p->meta);
+	if (unlikely(w->nat != NULL) && p->st == GW_PKT_OK &&
+	    gw_wnat_rx(w, port_in, m, &p->meta)) {
+		p->done = true;
+		return;
+	}
 	if (p->st != GW_PKT_OK || p->meta.kind != GW_PKT_IP ||
 	    p->meta.is_nd || is_mld(&p->meta) || p->meta.is_icmp_error ||
 	    p->meta.payload_off + p->meta.payload_len > rte_pktmbuf_data_len(m))
 		return;
-	gw_flow_key_make(&p->key, p->meta.vlan_outer, p->meta.vlan_inner,
+	/* nat mode: subnets do not overlap, the two sides of a flow come
+	 * with different tags (or none): keyed without VLAN. */
+	vo = w->nat != NULL ? GW_VLAN_NONE : p->meta.vlan_outer;
+	vi = w->nat != NULL ? GW_VLAN_NONE : p->meta.vlan_inner;
+	gw_flow_key_make(&p->key, vo, vi,
 			 p->meta.proto, &p->meta.src, p->meta.sport,
 			 &p->meta.dst, p->meta.dport, &p->src_is_1);
 	p->hash = gw_flow_key_hash(&p->key);
@@ -1503,6 +1595,9 @@ process_one(struct gw_worker *w, uint16_t port_in, struct rte_mbuf *m,
 	bool src_is_1 = p->src_is_1;
 	uint32_t hash = p->hash;
 	int st = p->st;
+
+	if (unlikely(p->done))
+		return;
 	if (unlikely(st != GW_PKT_OK)) {
 		drop_pkt(w, m, st == GW_PKT_FRAGMENT ? GW_REASON_FRAGMENT
 						     : GW_REASON_MALFORMED);
@@ -1518,6 +1613,11 @@ process_one(struct gw_worker *w, uint16_t port_in, struct rte_mbuf *m,
 		return;
 	}
 	if (unlikely(mp->is_nd || is_mld(mp))) {
+		if (w->nat != NULL) {
+			/* Link-local control not for the router (MLD). */
+			drop_pkt(w, m, GW_REASON_NOT_FOR_US);
+			return;
+		}
 		w->st.nd_passed++;
 		emit_pkt(w, other_port(port_in), m);
 		return;
@@ -1636,7 +1736,7 @@ gw_worker_process(struct gw_worker *w, uint16_t port_in, struct rte_mbuf **pkts,
 			if (i + 1 < k)
 				rte_prefetch0(rte_pktmbuf_mtod(pkts[base + i + 1],
 							       void *));
-			prepare_one(w, pkts[base + i], &pre[i]);
+			prepare_one(w, port_in, pkts[base + i], &pre[i]);
 		}
 		for (i = 0; i < k; i++)
 			if (pre[i].keyed)
@@ -1825,6 +1925,8 @@ gw_worker_timers(struct gw_worker *w, uint64_t now_ns, unsigned int budget)
 		i++;
 	}
 	gw_flow_expire(w->flows, now_ns, budget, expire_cb, w);
+	if (unlikely(w->nat != NULL))
+		gw_wnat_timers(w, now_ns);
 }
 
 static int
@@ -1947,6 +2049,21 @@ gw_worker_create(const struct gw_worker_cfg *cfg)
 	} else {
 		w->own_scratch = true;
 	}
+	if (cfg->policy->gw.mode == GW_MODE_NAT) {
+		struct gw_wnat_cfg nc = {
+			.policy = cfg->policy,
+			.worker = cfg->id,
+			.n_workers = cfg->n_workers > 0 ? cfg->n_workers : 1,
+			.handoff = cfg->handoff,
+		};
+
+		memcpy(nc.mac, cfg->port_mac, sizeof(nc.mac));
+		w->nat = gw_wnat_create(&nc);
+		if (w->nat == NULL) {
+			gw_worker_free(w);
+			return NULL;
+		}
+	}
 	if (w->flows == NULL || w->qlist == NULL || w->qslot == NULL ||
 	    w->insp == NULL || w->dns_tcp == NULL || w->ext_pool == NULL || w->pending == NULL ||
 	    w->tls_scratch == NULL || w->bind == NULL || w->dns_msg == NULL ||
@@ -1966,6 +2083,8 @@ gw_worker_free(struct gw_worker *w)
 		return;
 	gw_flow_table_free(w->flows);
 	gw_flow_ext_pool_free(w->ext_pool);
+	gw_wnat_free(w->nat, w);
+	w->nat = NULL;
 	if (w->own_scratch)
 		gw_match_scratch_free(w->scratch);
 	free(w->qlist);

@@ -99,6 +99,10 @@ struct gw_worker_cfg {
 	uint64_t update_interval_ns;      /* interim records of long flows; 0: none */
 	struct gw_evidence_tap *evid;     /* evidence copies (NULL: none) */
 	uint16_t port_ids[GW_NB_PORTS];   /* DPDK port ids, for the copies */
+	/* nat mode (policy gateway.mode: nat) */
+	uint8_t port_mac[GW_NB_PORTS][6]; /* the ports' MACs */
+	unsigned int n_workers;           /* SNAT port partitions */
+	struct rte_ring **handoff;        /* n_workers rings: return traffic to its owner */
 	gw_emit_fn emit;
 	void *emit_ctx;
 };
@@ -189,6 +193,7 @@ struct gw_worker {
 	const struct gw_snapshot *snap; /* adopted (NULL: fixed policy) */
 	struct gw_evidence_tap *evid;
 	uint16_t port_ids[GW_NB_PORTS];
+	struct gw_wnat *nat;    /* nat mode path, NULL in bridge mode */
 	bool own_scratch;       /* scratch allocated by gw_worker_create */
 	struct gw_insp_slot *insp;     /* insp_cap slots */
 	uint32_t insp_cap;
@@ -220,6 +225,14 @@ struct gw_worker {
 };
 
 struct gw_worker *gw_worker_create(const struct gw_worker_cfg *cfg);
+
+/* For the nat-mode path (gw_worker_nat.c): transmit a frame as it is; drop
+ * one with a reason (counted); log a mapping created (1) / deleted (2). */
+struct gw_nat_map;
+void gw_worker_emit_raw(struct gw_worker *w, uint16_t port, struct rte_mbuf *m);
+void gw_worker_drop(struct gw_worker *w, struct rte_mbuf *m, unsigned int reason);
+void gw_worker_nat_record(struct gw_worker *w, const struct gw_nat_map *map,
+			  uint8_t event);
 void gw_worker_free(struct gw_worker *w);
 
 /* Processes a burst received on port_in (GW_PORT_LAN / GW_PORT_WAN) at now_ns. */

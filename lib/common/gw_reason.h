@@ -85,7 +85,11 @@
 	X(INSPECT_FULL, "inspect_full",                                        \
 	  "no free state to check later requests of a kept-alive connection")  \
 	X(INSPECT_GAP, "inspect_gap",                                          \
-	  "segment beyond a hole of an inspected stream (retransmitted later)")
+	  "segment beyond a hole of an inspected stream (retransmitted later)") \
+	X(BAD_SOURCE, "bad_source",                                            \
+	  "nat mode: source address not on the subnet of its VLAN")           \
+	X(HANDOFF_FULL, "handoff_full",                                        \
+	  "nat mode: the ring to the worker owning the mapping is full")
 
 enum gw_reason {
 #define GW_REASON_ENUM(sym, name, desc) GW_REASON_##sym,

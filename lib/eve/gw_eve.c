@@ -11,6 +11,7 @@
 #include "common/gw_util.h"
 #include "eve/gw_eve.h"
 #include "flow/gw_flow.h"
+#include "pkt/gw_pkt.h"
 #include "policy/gw_policy.h"
 
 /* Worst case of gw_escape(): every byte becomes \xHH, plus the NUL. */
@@ -375,6 +376,23 @@ add_app(json_t *ev, const struct gw_eve_name *n)
 	return bad;
 }
 
+/* nat mode: the translated source, "snat": {"ip", "port"}. */
+static int
+add_snat(json_t *o, const struct gw_record *r)
+{
+	char addr[GW_ADDR_STRLEN];
+	json_t *s = json_object();
+	int bad = 0;
+
+	if (s == NULL)
+		return -1;
+	bad |= set_str(s, "ip", gw_addr_to_str(&r->snat_addr, addr, sizeof(addr)));
+	if (proto_has_ports(r->proto) || r->proto == GW_PROTO_ICMP)
+		bad |= set_int(s, "port", r->snat_port);
+	bad |= json_object_set_new(o, "snat", s);
+	return bad;
+}
+
 /* Our own object: role, VLAN, verdict, reason, rule, worker. */
 static int
 add_gw(json_t *ev, const struct gw_record *r)
@@ -400,6 +418,8 @@ add_gw(json_t *ev, const struct gw_record *r)
 		bad |= set_str(o, "binding", "bound");
 	else if (r->bind_state == GW_BIND_STATE_MISMATCH)
 		bad |= set_str(o, "binding", "mismatch");
+	if (r->has_snat)
+		bad |= add_snat(o, r);
 	bad |= json_object_set_new(ev, "gw", o);
 	return bad;
 }
@@ -603,11 +623,48 @@ eve_dns(const struct gw_record *r, const struct gw_eve_ctx *ctx)
 	return ev;
 }
 
+/*
+ * An SNAT mapping created or deleted: event_type "nat", the inside
+ * endpoint as src, "nat": {"event": "create"|"delete", "ip", "port"}.
+ */
+static json_t *
+eve_nat(const struct gw_record *r, const struct gw_eve_ctx *ctx)
+{
+	json_t *ev = json_object(), *n = json_object();
+	char addr[GW_ADDR_STRLEN], pbuf[4];
+	int bad = 0;
+
+	if (ev == NULL || n == NULL) {
+		json_decref(ev);
+		json_decref(n);
+		return NULL;
+	}
+	bad |= set_ts(ev, "timestamp", r->ts_ns);
+	if (ctx != NULL && ctx->in_iface != NULL)
+		bad |= set_text(ev, "in_iface", ctx->in_iface, 64);
+	bad |= set_str(ev, "event_type", "nat");
+	bad |= set_str(ev, "src_ip", gw_addr_to_str(&r->src, addr, sizeof(addr)));
+	bad |= set_int(ev, "src_port", r->sport);
+	bad |= set_str(ev, "proto", proto_name(r->proto, pbuf, sizeof(pbuf)));
+	bad |= set_str(n, "event", r->nat_event == 2 ? "delete" : "create");
+	bad |= set_str(n, "ip", gw_addr_to_str(&r->snat_addr, addr, sizeof(addr)));
+	bad |= set_int(n, "port", r->snat_port);
+	bad |= set_int(n, "worker", r->worker);
+	bad |= json_object_set_new(ev, "nat", n);
+	if (bad) {
+		json_decref(ev);
+		return NULL;
+	}
+	return ev;
+}
+
 json_t *
 gw_eve_from_record(const struct gw_record *r, const struct gw_eve_ctx *ctx)
 {
 	if (r != NULL && r->type == GW_REC_DNS)
 		return eve_dns(r, ctx);
+	if (r != NULL && r->type == GW_REC_NAT)
+		return eve_nat(r, ctx);
 	return gw_eve_from_record_name(r, ctx, NULL);
 }
 

@@ -493,7 +493,7 @@ gw_flow_insert(struct gw_flow_table *t, const struct gw_flow_key *key,
 	f->tcp_state = GW_TCP_NONE;
 	f->verdict = GW_VERDICT_PENDING;
 	f->reason = GW_REASON_UNCLASSIFIED;
-	f->role = -1;
+	f->flags = 0;
 	f->id = t->next_id;
 	t->next_id = (t->next_id + 1) & FLOW_ID_MASK;
 	if (t->next_id == 0)

@@ -66,6 +66,9 @@ struct gw_flow_ext; /* pending-flow state: reassembly + hold queue (gw_flow_ext.
  * of CLOSED flows (gw_flow_tcp_note) and the owner's `insp`. Fields marked
  * internal belong to the table.
  */
+/* gw_flow.flags */
+#define GW_FLOW_F_NAT 0x01 /* holds a reference on its SNAT mapping */
+
 struct gw_flow {
 	struct gw_flow_key key;   /* 44 bytes */
 	uint8_t client_idx;       /* index in key of the initiator (0/1) */
@@ -75,7 +78,8 @@ struct gw_flow {
 	uint8_t fin_seen;         /* bit 0: client FIN, bit 1: server FIN,
 	                           * bits 2/3: client/server FIN acknowledged */
 	uint8_t app;              /* what decided: 0 none, 1 TLS, 2 HTTP (for records) */
-	int16_t role;             /* role index, -1 when unknown */
+	uint8_t flags;            /* GW_FLOW_F_*, the owner's */
+	uint8_t spare;
 	uint32_t rule;            /* rule/signature that decided (opaque to the table) */
 	uint32_t hash;            /* internal: key hash while in use, free-list link when free */
 	uint32_t closed_next;     /* internal: CLOSED FIFO link and flags */

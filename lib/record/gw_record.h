@@ -19,6 +19,7 @@ enum gw_record_type {
 	GW_REC_DNS = 4,     /* a DNS query or answer on an allowed DNS flow */
 	GW_REC_VERIFY = 5,  /* please resolve `name` (a binding is missing) */
 	GW_REC_UPDATE = 6,  /* interim counters (cumulative) of a long allowed flow */
+	GW_REC_NAT = 7,     /* an SNAT mapping was created / deleted (nat_event) */
 };
 
 /* Name-binding outcome of an allowed name (gw_record.bind_state). */
@@ -78,7 +79,10 @@ struct gw_record {
 	char alpn[GW_REC_ALPN_MAX];       /* first ALPN protocol, NUL-terminated (escaped at output) */
 	uint8_t name[GW_REC_NAME_MAX];    /* SNI, Host or DNS question name, name_len bytes */
 	struct gw_addr dns_addrs[GW_REC_DNS_ADDRS];
-	uint32_t pad;
+	struct gw_addr snat_addr; /* nat mode: the translated source (has_snat) */
+	uint16_t snat_port;
+	uint8_t has_snat;
+	uint8_t nat_event;     /* GW_REC_NAT: 1 created, 2 deleted */
 };
 
 #endif /* GW_RECORD_H */

@@ -242,7 +242,7 @@ START_TEST(test_insert_fields)
 	ck_assert_uint_eq(f->reason, GW_REASON_UNCLASSIFIED);
 	ck_assert_uint_eq(f->fin_seen, 0);
 	ck_assert_uint_eq(f->app, 0);
-	ck_assert_int_eq(f->role, -1);
+	ck_assert_uint_eq(f->flags, 0);
 	ck_assert_uint_eq(f->rule, 0);
 	ck_assert_uint_eq(f->id, 1);
 	ck_assert_uint_eq(f->first_ns, 123456789);
@@ -258,7 +258,7 @@ START_TEST(test_insert_fields)
 	/* ids keep counting across removals; a reused slot is fully reset */
 	f->verdict = GW_VERDICT_DENY;
 	f->pkts[0] = 5;
-	f->role = 3;
+	f->flags = 3;
 	gw_flow_remove(t, f);
 	ck_assert_ptr_null(gw_flow_lookup(t, &k, h));
 	gw_flow_remove(t, f); /* double remove: ignored */
@@ -268,7 +268,7 @@ START_TEST(test_insert_fields)
 	ck_assert_uint_eq(g->id, 2);
 	ck_assert_uint_eq(g->verdict, GW_VERDICT_PENDING);
 	ck_assert_uint_eq(g->pkts[0], 0);
-	ck_assert_int_eq(g->role, -1);
+	ck_assert_uint_eq(g->flags, 0);
 	ck_assert_uint_eq(g->client_idx, 0);
 	ck_assert_ptr_eq(gw_flow_lookup(t, &k, h), g);
 	/* a pointer that is not a flow of this table is ignored */
