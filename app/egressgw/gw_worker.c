@@ -160,6 +160,9 @@ record_fill(struct gw_worker *w, const struct gw_flow *f, uint8_t type,
 	r->end_cause = end_cause;
 	r->vlan_outer = f->key.vlan_outer;
 	r->vlan_inner = f->key.vlan_inner;
+	/* The tail after the name is not cleared above (it is large). */
+	r->has_snat = 0;
+	r->nat_event = 0;
 	if (unlikely(w->nat != NULL)) {
 		r->vlan_outer = r->vlan_inner = flow_vlan(w, f);
 		r->has_snat = gw_wnat_snat((struct gw_worker *)(uintptr_t)w, f,
@@ -1691,6 +1694,12 @@ process_one(struct gw_worker *w, uint16_t port_in, struct rte_mbuf *m,
 		if (unlikely(f->key.port[f->client_idx ^ 1] == GW_DNS_PORT) &&
 		    (mp->proto == GW_PROTO_UDP || mp->proto == GW_PROTO_TCP) &&
 		    !dns_inspect(w, f, dir, m, mp)) {
+			if (mp->proto == GW_PROTO_TCP) {
+				/* Over TCP the stream can no longer be framed
+				 * alike by us and the peer: the flow ends here. */
+				flow_revoke(w, f, GW_REASON_MALFORMED, NULL);
+				revoked_reset(w, f, m, dir, port_in);
+			}
 			drop_pkt(w, m, GW_REASON_MALFORMED);
 			return;
 		}
