@@ -459,14 +459,18 @@ gw_cmd_daemon(int argc, char **argv)
 	if (gw_daemon_obs_init(&gd) != 0)
 		goto out;
 	if (gd.policy->gw.mode == GW_MODE_NAT && gd.n_workers > 1) {
-		/* Return traffic reaches the worker owning its pool port. */
+		/* Return traffic reaches the worker owning its pool port:
+		 * steered by flow rules where the NIC has them, handed over
+		 * rings otherwise (and for ICMP errors, which no rule sorts). */
+		gd.nat_steered = gw_daemon_nat_steer(&gd);
 		gd.handoff = calloc(gd.n_workers, sizeof(*gd.handoff));
 		for (i = 0; gd.handoff != NULL && i < gd.n_workers; i++) {
 			char name[RTE_RING_NAMESIZE];
 
 			snprintf(name, sizeof(name), "gw_hand_%u", i);
-			gd.handoff[i] = rte_ring_create(name, 4096, rte_socket_id(),
-							RING_F_SC_DEQ);
+			gd.handoff[i] = rte_ring_create_elem(
+				name, sizeof(struct gw_handoff), GW_HANDOFF_RING,
+				rte_socket_id(), RING_F_SC_DEQ);
 			if (gd.handoff[i] == NULL)
 				break;
 		}
@@ -616,11 +620,11 @@ out:
 		gw_policy_free(gd.policy);
 	rte_free(gd.rcu);
 	for (i = 0; gd.handoff != NULL && i < gd.n_workers; i++) {
-		struct rte_mbuf *m;
+		struct gw_handoff h;
 
 		while (gd.handoff[i] != NULL &&
-		       rte_ring_dequeue(gd.handoff[i], (void **)&m) == 0)
-			rte_pktmbuf_free(m);
+		       rte_ring_dequeue_elem(gd.handoff[i], &h, sizeof(h)) == 0)
+			rte_pktmbuf_free(h.m);
 		rte_ring_free(gd.handoff[i]);
 	}
 	free(gd.handoff);

@@ -78,6 +78,7 @@ struct gw_daemon {
 	uint64_t next_stats_ns;        /* CLOCK_REALTIME: next EVE stats event */
 	uint64_t cmd_lost;             /* commands a full worker ring refused */
 	struct rte_ring **handoff;     /* nat mode, several workers: per worker */
+	bool nat_steered;              /* rte_flow rules steer return traffic */
 	unsigned int n_workers;
 	struct gw_daemon_worker workers[GW_MAX_WORKERS];
 	volatile int stop_workers;
@@ -126,6 +127,8 @@ int gw_daemon_quarantine(struct gw_daemon *d, const struct gw_addr *host,
 			 const char *reason, char *err, size_t errlen);
 int gw_daemon_release(struct gw_daemon *d, const struct gw_addr *host,
 		      char *err, size_t errlen);
+/* nat mode: flow rules steering return traffic to its owner's queue. */
+bool gw_daemon_nat_steer(struct gw_daemon *d);
 /* Sends a command to every worker but skip (-1: all); never waits. */
 void gw_daemon_broadcast(struct gw_daemon *d, struct gw_cmd *cmd, int skip);
 

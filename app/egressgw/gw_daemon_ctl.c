@@ -125,6 +125,9 @@ daemon_extra(struct gw_daemon *gd, json_t *j)
 			json_array_append_new(nat, o);
 		}
 		json_object_set_new(j, "nat", nat);
+		json_object_set_new(j, "nat_return_path",
+				    json_string(gd->n_workers < 2 ? "one worker" :
+						gd->nat_steered ? "rte_flow" : "handoff"));
 	}
 	json_object_set_new(j, "quarantine", q);
 	json_object_set_new(j, "reload", rl);

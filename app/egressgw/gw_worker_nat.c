@@ -291,9 +291,49 @@ rx_if(const struct gw_wnat *n, uint16_t port_in, const struct gw_pkt_meta *meta)
 	return i >= 0 && n->ifs.ifs[i].role == GW_L3_LAN ? i : -1;
 }
 
+/*
+ * Gives the other workers a copy of a neighbour frame to learn from (their
+ * caches resolve the same next hop and hosts). Never waits: a full ring or
+ * no mbuf only means that worker probes itself.
+ */
+static void
+share_neigh(struct gw_worker *w, uint16_t port_in, const struct rte_mbuf *m)
+{
+	struct gw_wnat *n = w->nat;
+	unsigned int i;
+
+	if (n->handoff == NULL)
+		return;
+	for (i = 0; i < n->n_workers; i++) {
+		struct gw_handoff h = {.port = port_in, .learn_only = 1};
+
+		if (i == n->worker)
+			continue;
+		h.m = rte_pktmbuf_copy(m, w->pool, 0, UINT32_MAX);
+		if (h.m == NULL)
+			return;
+		if (rte_ring_mp_enqueue_elem(n->handoff[i], &h, sizeof(h)) != 0)
+			rte_pktmbuf_free(h.m);
+	}
+}
+
+static void arp_learn(struct gw_worker *w, uint16_t port_in,
+		      struct rte_mbuf *m, const struct gw_pkt_meta *meta,
+		      bool answer);
+static void nd_learn(struct gw_worker *w, uint16_t port_in, struct rte_mbuf *m,
+		     const struct gw_pkt_meta *meta, int i, bool answer);
+
 static void
 arp_rx(struct gw_worker *w, uint16_t port_in, struct rte_mbuf *m,
        const struct gw_pkt_meta *meta)
+{
+	share_neigh(w, port_in, m);
+	arp_learn(w, port_in, m, meta, true);
+}
+
+static void
+arp_learn(struct gw_worker *w, uint16_t port_in, struct rte_mbuf *m,
+	  const struct gw_pkt_meta *meta, bool answer)
 {
 	struct gw_wnat *n = w->nat;
 	const uint8_t *frame = rte_pktmbuf_mtod(m, const uint8_t *);
@@ -304,7 +344,8 @@ arp_rx(struct gw_worker *w, uint16_t port_in, struct rte_mbuf *m,
 	bool ours;
 	int i = rx_if(n, port_in, meta);
 
-	n->st.arp_in++;
+	if (answer)
+		n->st.arp_in++;
 	if (i < 0) {
 		gw_worker_drop(w, m, GW_REASON_UNKNOWN_VLAN);
 		return;
@@ -325,7 +366,8 @@ arp_rx(struct gw_worker *w, uint16_t port_in, struct rte_mbuf *m,
 		gw_neigh_update(n->neigh, (uint16_t)i, &spa, arp.sha,
 				arp.op == GW_ARP_OP_REPLY && ours, ours,
 				w->now_ns, &neigh_cbs, w);
-	if (arp.op == GW_ARP_OP_REQUEST && ours && !gw_arp_is_gratuitous(&arp)) {
+	if (answer && arp.op == GW_ARP_OP_REQUEST && ours &&
+	    !gw_arp_is_gratuitous(&arp)) {
 		struct rte_mbuf *r;
 		uint8_t *out;
 
@@ -344,6 +386,14 @@ arp_rx(struct gw_worker *w, uint16_t port_in, struct rte_mbuf *m,
 static void
 nd_rx(struct gw_worker *w, uint16_t port_in, struct rte_mbuf *m,
       const struct gw_pkt_meta *meta, int i)
+{
+	share_neigh(w, port_in, m);
+	nd_learn(w, port_in, m, meta, i, true);
+}
+
+static void
+nd_learn(struct gw_worker *w, uint16_t port_in, struct rte_mbuf *m,
+	 const struct gw_pkt_meta *meta, int i, bool answer)
 {
 	struct gw_wnat *n = w->nat;
 	const uint8_t *frame = rte_pktmbuf_mtod(m, const uint8_t *);
@@ -369,7 +419,7 @@ nd_rx(struct gw_worker *w, uint16_t port_in, struct rte_mbuf *m,
 					(nd.flags & GW_ND_NA_SOLICITED) != 0,
 				gw_l3_is_local_on(&n->ifs, (unsigned int)i, &target),
 				w->now_ns, &neigh_cbs, w);
-	if (nd.type == GW_ND_NS &&
+	if (answer && nd.type == GW_ND_NS &&
 	    gw_l3_is_local_on(&n->ifs, (unsigned int)i, &target)) {
 		struct rte_mbuf *r;
 		uint8_t *out;
@@ -462,7 +512,9 @@ denat(struct gw_worker *w, struct rte_mbuf *m, struct gw_pkt_meta *meta)
 	}
 	owner = gw_nat_owner(&n->pool, v4_of(ext), port);
 	if (owner >= 0 && (unsigned int)owner != n->worker && n->handoff != NULL) {
-		if (rte_ring_mp_enqueue(n->handoff[owner], m) != 0) {
+		struct gw_handoff h = {.m = m, .port = GW_PORT_WAN};
+
+		if (rte_ring_mp_enqueue_elem(n->handoff[owner], &h, sizeof(h)) != 0) {
 			gw_worker_drop(w, m, GW_REASON_HANDOFF_FULL);
 		} else {
 			n->st.handoff_out++;
@@ -527,9 +579,13 @@ gw_wnat_rx(struct gw_worker *w, uint16_t port_in, struct rte_mbuf *m,
 		const struct gw_l3_if *f = &n->ifs.ifs[i];
 		bool v4 = meta->af == GW_AF_INET;
 
+		if (v4 ? !f->has_v4 : !f->has_v6) {
+			/* No such family on this VLAN (e.g. IPv6 chatter). */
+			gw_worker_drop(w, m, GW_REASON_NOT_FOR_US);
+			return true;
+		}
 		/* Only what its VLAN may send (uRPF-like). */
-		if ((v4 ? !f->has_v4 : !f->has_v6) ||
-		    !prefix_match(v4 ? &f->v4 : &f->v6, &meta->src,
+		if (!prefix_match(v4 ? &f->v4 : &f->v6, &meta->src,
 				  v4 ? 96u + f->v4_plen : f->v6_plen)) {
 			gw_worker_drop(w, m, GW_REASON_BAD_SOURCE);
 			return true;
@@ -799,22 +855,52 @@ gw_wnat_timers(struct gw_worker *w, uint64_t now_ns)
 	gw_nat_expire(n->nat, now_ns, EXPIRE_BUDGET, expired_map, w);
 }
 
+/* A neighbour frame another worker received: learn, never answer. */
+static void
+learn_copy(struct gw_worker *w, uint16_t port, struct rte_mbuf *m,
+	   uint64_t now_ns)
+{
+	struct gw_pkt_meta meta;
+	int i;
+
+	w->now_ns = now_ns;
+	if (gw_pkt_parse(rte_pktmbuf_mtod(m, const uint8_t *),
+			 rte_pktmbuf_data_len(m), false, 0, &meta) != GW_PKT_OK) {
+		rte_pktmbuf_free(m);
+		return;
+	}
+	if (meta.kind == GW_PKT_ARP) {
+		arp_learn(w, port, m, &meta, false);
+		return;
+	}
+	i = rx_if(w->nat, port, &meta);
+	if (meta.kind == GW_PKT_IP && meta.is_nd && i >= 0)
+		nd_learn(w, port, m, &meta, i, false);
+	else
+		rte_pktmbuf_free(m);
+}
+
 unsigned int
 gw_wnat_handoff_poll(struct gw_worker *w, uint64_t now_ns)
 {
 	struct gw_wnat *n = w->nat;
-	struct rte_mbuf *pkts[HANDOFF_BURST];
-	unsigned int k;
+	struct gw_handoff h[HANDOFF_BURST];
+	unsigned int k, i;
 
 	if (n->handoff == NULL)
 		return 0;
-	k = rte_ring_sc_dequeue_burst(n->handoff[n->worker], (void **)pkts,
-				      HANDOFF_BURST, NULL);
-	if (k > 0) {
-		n->st.handoff_in += k;
-		gw_worker_process(w, GW_PORT_WAN, pkts, (uint16_t)k, now_ns);
-		gw_worker_flush(w);
+	k = rte_ring_sc_dequeue_burst_elem(n->handoff[n->worker], h, sizeof(h[0]),
+					   HANDOFF_BURST, NULL);
+	for (i = 0; i < k; i++) {
+		if (h[i].learn_only) {
+			learn_copy(w, h[i].port, h[i].m, now_ns);
+			continue;
+		}
+		n->st.handoff_in++;
+		gw_worker_process(w, h[i].port, &h[i].m, 1, now_ns);
 	}
+	if (k > 0)
+		gw_worker_flush(w);
 	return k;
 }
 

@@ -38,12 +38,27 @@
 struct gw_worker;
 struct gw_wnat;
 
+/*
+ * An element of a worker's hand-off ring: a WAN frame whose mapping that
+ * worker owns, or a copy of an ARP / ND frame another worker received
+ * (every worker keeps its own neighbour cache: each learns from it, only
+ * the receiver answers).
+ */
+struct gw_handoff {
+	struct rte_mbuf *m;
+	uint16_t port;          /* GW_PORT_LAN / GW_PORT_WAN it came in on */
+	uint8_t learn_only;
+	uint8_t pad[5];
+};
+
+#define GW_HANDOFF_RING 4096    /* elements per worker ring */
+
 struct gw_wnat_cfg {
 	const struct gw_policy *policy;  /* mode nat */
 	unsigned int worker;
 	unsigned int n_workers;
 	uint8_t mac[2][6];               /* LAN, WAN port MACs */
-	struct rte_ring **handoff;       /* n_workers rings of mbufs, MP/SC */
+	struct rte_ring **handoff;       /* n_workers rings of struct gw_handoff, MP/SC */
 };
 
 /* Counters of the nat-mode path (the daemon's "nat" stats section). */
