@@ -117,6 +117,7 @@ if want inline; then
 	step inline-dns-verify bash tests/e2e/dns-verify.sh "$top/build"
 	step inline-telemetry bash tests/e2e/telemetry.sh "$top/build"
 	step inline-reload bash tests/e2e/reload.sh "$top/build"
+	step inline-console bash tests/e2e/console.sh "$top/build"
 fi
 
 if want bench; then

@@ -200,7 +200,7 @@ cmd_reload(const char *cmd, json_t *args, void *arg, char *err, size_t errlen)
 
 	(void)cmd;
 	if (dry != NULL && !json_is_boolean(dry)) {
-		snprintf(err, errlen, "reload: dry_run must be true or false");
+		snprintf(err, errlen, "dry_run must be true or false");
 		return NULL;
 	}
 	res = gw_daemon_reload(gd, json_is_true(dry), err, errlen);
@@ -211,17 +211,16 @@ cmd_reload(const char *cmd, json_t *args, void *arg, char *err, size_t errlen)
 
 /* args.host as an address, or NULL with err set. */
 static int
-arg_host(json_t *args, const char *cmd, struct gw_addr *a, char *err,
-	 size_t errlen)
+arg_host(json_t *args, struct gw_addr *a, char *err, size_t errlen)
 {
 	const char *h = json_string_value(json_object_get(args, "host"));
 
 	if (h == NULL) {
-		snprintf(err, errlen, "%s: missing \"host\" (an IP address)", cmd);
+		snprintf(err, errlen, "missing \"host\" (an IP address)");
 		return GW_EINVAL;
 	}
 	if (gw_addr_parse(h, a) != 0) {
-		snprintf(err, errlen, "%s: '%.64s' is not an IP address", cmd, h);
+		snprintf(err, errlen, "'%.64s' is not an IP address", h);
 		return GW_EINVAL;
 	}
 	return 0;
@@ -250,11 +249,12 @@ cmd_quarantine(const char *cmd, json_t *args, void *arg, char *err,
 	size_t active = 0;
 	struct gw_addr a;
 	unsigned int i;
+	(void)cmd;
 
-	if (arg_host(args, cmd, &a, err, errlen) != 0)
+	if (arg_host(args, &a, err, errlen) != 0)
 		return NULL;
 	if (r != NULL && !json_is_string(r)) {
-		snprintf(err, errlen, "quarantine: reason must be a string");
+		snprintf(err, errlen, "reason must be a string");
 		return NULL;
 	}
 	if (gw_daemon_quarantine(gd, &a, json_string_value(r), err, errlen) != 0)
@@ -271,7 +271,7 @@ cmd_quarantine(const char *cmd, json_t *args, void *arg, char *err,
 				    json_integer((json_int_t)active));
 		return j;
 	}
-	snprintf(err, errlen, "quarantine: internal error");
+	snprintf(err, errlen, "internal error: host not in the list");
 	return NULL;
 }
 
@@ -281,12 +281,13 @@ cmd_release(const char *cmd, json_t *args, void *arg, char *err, size_t errlen)
 	struct gw_daemon *gd = arg;
 	char buf[GW_ADDR_STRLEN];
 	struct gw_addr a;
+	(void)cmd;
 
 	char ts[64];
 	uint64_t since = 0;
 	unsigned int i;
 
-	if (arg_host(args, cmd, &a, err, errlen) != 0)
+	if (arg_host(args, &a, err, errlen) != 0)
 		return NULL;
 	for (i = 0; i < gd->n_quarantine; i++)
 		if (memcmp(&gd->quarantine[i].host, &a, sizeof(a)) == 0)

@@ -36,21 +36,21 @@ now_realtime_ns(void)
 
 static int
 get_addr(json_t *args, const char *key, bool required, struct gw_addr *a,
-	 bool *given, const char *cmd, char *err, size_t errlen)
+	 bool *given, char *err, size_t errlen)
 {
 	json_t *v = json_object_get(args, key);
 
 	*given = false;
 	if (v == NULL) {
 		if (required) {
-			snprintf(err, errlen, "%s: missing \"%s\" (an IP address)",
-				 cmd, key);
+			snprintf(err, errlen, "missing \"%s\" (an IP address)",
+				 key);
 			return GW_EINVAL;
 		}
 		return 0;
 	}
 	if (!json_is_string(v) || gw_addr_parse(json_string_value(v), a) != 0) {
-		snprintf(err, errlen, "%s: \"%s\" is not an IP address", cmd, key);
+		snprintf(err, errlen, "\"%s\" is not an IP address", key);
 		return GW_EINVAL;
 	}
 	*given = true;
@@ -59,7 +59,7 @@ get_addr(json_t *args, const char *key, bool required, struct gw_addr *a,
 
 static int
 get_uint(json_t *args, const char *key, long lo, long hi, long *out,
-	 const char *cmd, char *err, size_t errlen)
+	 char *err, size_t errlen)
 {
 	json_t *v = json_object_get(args, key);
 
@@ -67,8 +67,8 @@ get_uint(json_t *args, const char *key, long lo, long hi, long *out,
 		return 0;
 	if (!json_is_integer(v) || json_integer_value(v) < lo ||
 	    json_integer_value(v) > hi) {
-		snprintf(err, errlen, "%s: \"%s\" must be an integer %ld..%ld",
-			 cmd, key, lo, hi);
+		snprintf(err, errlen, "\"%s\" must be an integer %ld..%ld",
+			 key, lo, hi);
 		return GW_EINVAL;
 	}
 	*out = (long)json_integer_value(v);
@@ -76,8 +76,8 @@ get_uint(json_t *args, const char *key, long lo, long hi, long *out,
 }
 
 static int
-get_str(json_t *args, const char *key, const char **out, const char *cmd,
-	char *err, size_t errlen)
+get_str(json_t *args, const char *key, const char **out, char *err,
+	size_t errlen)
 {
 	json_t *v = json_object_get(args, key);
 
@@ -85,7 +85,7 @@ get_str(json_t *args, const char *key, const char **out, const char *cmd,
 	if (v == NULL)
 		return 0;
 	if (!json_is_string(v)) {
-		snprintf(err, errlen, "%s: \"%s\" must be a string", cmd, key);
+		snprintf(err, errlen, "\"%s\" must be a string", key);
 		return GW_EINVAL;
 	}
 	*out = json_string_value(v);
@@ -107,16 +107,17 @@ gw_daemon_cmd_flows(const char *cmd, json_t *args, void *arg, char *err,
 	size_t n, total = 0, i;
 	uint64_t now = now_realtime_ns();
 	json_t *res, *a, *den;
+	(void)cmd;
 
 	memset(&f, 0, sizeof(f));
 	den = json_object_get(args, "denied");
-	if (get_str(args, "role", &f.role, cmd, err, errlen) != 0 ||
-	    get_addr(args, "host", false, &host, &has_host, cmd, err, errlen) != 0 ||
-	    get_uint(args, "limit", 1, FLOWS_LIMIT_MAX, &limit, cmd, err,
+	if (get_str(args, "role", &f.role, err, errlen) != 0 ||
+	    get_addr(args, "host", false, &host, &has_host, err, errlen) != 0 ||
+	    get_uint(args, "limit", 1, FLOWS_LIMIT_MAX, &limit, err,
 		     errlen) != 0)
 		return NULL;
 	if (den != NULL && !json_is_boolean(den)) {
-		snprintf(err, errlen, "%s: \"denied\" must be true or false", cmd);
+		snprintf(err, errlen, "\"denied\" must be true or false");
 		return NULL;
 	}
 	f.host = has_host ? &host : NULL;
@@ -173,10 +174,11 @@ gw_daemon_cmd_why(const char *cmd, json_t *args, void *arg, char *err,
 	json_t *res;
 	size_t n;
 	int rc;
+	(void)cmd;
 
-	if (get_addr(args, "src", true, &src, &has_src, cmd, err, errlen) != 0 ||
-	    get_addr(args, "dst", true, &dst, &has_dst, cmd, err, errlen) != 0 ||
-	    get_uint(args, "dport", 1, 65535, &dport, cmd, err, errlen) != 0)
+	if (get_addr(args, "src", true, &src, &has_src, err, errlen) != 0 ||
+	    get_addr(args, "dst", true, &dst, &has_dst, err, errlen) != 0 ||
+	    get_uint(args, "dport", 1, 65535, &dport, err, errlen) != 0)
 		return NULL;
 	memset(&f, 0, sizeof(f));
 	f.src = &src;
@@ -211,7 +213,7 @@ gw_daemon_cmd_why(const char *cmd, json_t *args, void *arg, char *err,
 		char buf[GW_ADDR_STRLEN];
 
 		snprintf(err, errlen,
-			 "why: no flow from %s seen, so its VLAN (role) is "
+			 "no flow from %s seen, so its VLAN (role) is "
 			 "unknown; ask `gwctl check ROLE NAME PORT`",
 			 gw_addr_to_str(&src, buf, sizeof(buf)));
 		return NULL;
@@ -222,7 +224,7 @@ gw_daemon_cmd_why(const char *cmd, json_t *args, void *arg, char *err,
 	q.dport = dport != 0 ? (uint16_t)dport : 443;
 	rc = gw_policy_explain(d->policy, NULL, &q, &e);
 	if (rc != 0) {
-		snprintf(err, errlen, "why: %s", gw_strerror(rc));
+		snprintf(err, errlen, "%s", gw_strerror(rc));
 		return NULL;
 	}
 	return json_pack("{s:s,s:n,s:o}", "source", "policy", "flow",
@@ -239,13 +241,14 @@ gw_daemon_cmd_check(const char *cmd, json_t *args, void *arg, char *err,
 	const char *role, *name;
 	long port = 443;
 	int rc;
+	(void)cmd;
 
-	if (get_str(args, "role", &role, cmd, err, errlen) != 0 ||
-	    get_str(args, "name", &name, cmd, err, errlen) != 0 ||
-	    get_uint(args, "port", 1, 65535, &port, cmd, err, errlen) != 0)
+	if (get_str(args, "role", &role, err, errlen) != 0 ||
+	    get_str(args, "name", &name, err, errlen) != 0 ||
+	    get_uint(args, "port", 1, 65535, &port, err, errlen) != 0)
 		return NULL;
 	if (role == NULL || name == NULL || name[0] == '\0') {
-		snprintf(err, errlen, "check: \"role\" and \"name\" are required");
+		snprintf(err, errlen, "\"role\" and \"name\" are required");
 		return NULL;
 	}
 	memset(&q, 0, sizeof(q));
@@ -256,11 +259,11 @@ gw_daemon_cmd_check(const char *cmd, json_t *args, void *arg, char *err,
 	q.name_len = strlen(name);
 	rc = gw_policy_explain(d->policy, NULL, &q, &e);
 	if (rc == GW_ENOENT) {
-		snprintf(err, errlen, "check: no role '%.64s' in the policy", role);
+		snprintf(err, errlen, "no role '%.64s' in the policy", role);
 		return NULL;
 	}
 	if (rc != 0) {
-		snprintf(err, errlen, "check: %s", gw_strerror(rc));
+		snprintf(err, errlen, "%s", gw_strerror(rc));
 		return NULL;
 	}
 	return gw_policy_explain_json(d->policy, &e);
@@ -280,20 +283,21 @@ gw_daemon_cmd_top(const char *cmd, json_t *args, void *arg, char *err,
 	long limit = 10;
 	json_t *res, *top, *rows, *it;
 	size_t i;
+	(void)cmd;
 
-	if (get_str(args, "kind", &k, cmd, err, errlen) != 0 ||
-	    get_str(args, "window", &w, cmd, err, errlen) != 0 ||
-	    get_str(args, "role", &role, cmd, err, errlen) != 0 ||
-	    get_uint(args, "limit", 1, FLOWS_LIMIT_MAX, &limit, cmd, err,
+	if (get_str(args, "kind", &k, err, errlen) != 0 ||
+	    get_str(args, "window", &w, err, errlen) != 0 ||
+	    get_str(args, "role", &role, err, errlen) != 0 ||
+	    get_uint(args, "limit", 1, FLOWS_LIMIT_MAX, &limit, err,
 		     errlen) != 0)
 		return NULL;
 	if (k == NULL || gw_metrics_top_kind_parse(k, &kind) != 0) {
 		snprintf(err, errlen,
-			 "top: \"kind\" must be hosts or destinations");
+			 "\"kind\" must be hosts or destinations");
 		return NULL;
 	}
 	if (w != NULL && gw_metrics_window_parse(w, &win) != 0) {
-		snprintf(err, errlen, "top: \"window\" must be 1m, 1h or 1d");
+		snprintf(err, errlen, "\"window\" must be 1m, 1h or 1d");
 		return NULL;
 	}
 	top = gw_metrics_top(d->metrics, kind, role, win, (unsigned int)limit);

@@ -179,6 +179,14 @@ gw_events_record(struct gw_events *ev, const struct gw_record *r)
 		/* Starts feed metrics (later); the verdict event tells the story. */
 		break;
 	case GW_REC_VERDICT:
+		if (r->name_len == 0 &&
+		    gw_eve_cache_take(ev->cache, r->flow_id, &name) == 0) {
+			/* A later verdict (revoked, quarantined) carries no name:
+			 * the event keeps the one its flow was judged by. */
+			emit(ev, gw_eve_from_record_name(r, &ev->ctx, &name));
+			gw_eve_cache_put(ev->cache, r->flow_id, &name);
+			break;
+		}
 		emit(ev, gw_eve_from_record(r, &ev->ctx));
 		if (r->reason == GW_REASON_C2_SIGNATURE && r->verdict == GW_VERDICT_DENY) {
 			json_t *a = gw_eve_alert_from_record(r, &ev->ctx);

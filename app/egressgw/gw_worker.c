@@ -1518,6 +1518,7 @@ flow_revoke(struct gw_worker *w, struct gw_flow *f, unsigned int reason,
 	}
 	f->verdict = GW_VERDICT_DENY;
 	f->reason = (uint8_t)reason;
+	f->rule = 0; /* no rule denied it: the reason says why */
 	w->st.flows_denied++;
 	w->st.deny_flows[reason]++;
 	insp_put(w, f);
@@ -1644,12 +1645,19 @@ process_one(struct gw_worker *w, uint16_t port_in, struct rte_mbuf *m,
 				     port_in == GW_PORT_LAN ? &mp->src : &mp->dst,
 				     w->port_ids[port_in],
 				     RTE_PCAPNG_DIRECTION_IN);
+	f = gw_flow_lookup(w->flows, &p->key, hash);
 	if (port_in == GW_PORT_LAN && quarantined(w, &mp->src)) {
-		/* Nothing of a quarantined host leaves; its flows were revoked. */
+		/* Nothing of a quarantined host leaves. Its flows were revoked
+		 * by the command: an open connection is reset at its next
+		 * packet, whichever side sends it. */
+		if (f != NULL && f->verdict == GW_VERDICT_DENY &&
+		    mp->proto == GW_PROTO_TCP && f->tcp_state != GW_TCP_CLOSED &&
+		    (mp->tcp_flags & GW_TCP_RST) == 0)
+			revoked_reset(w, f, m, gw_flow_dir(f, src_is_1 ? 1 : 0),
+				      port_in);
 		drop_pkt(w, m, GW_REASON_QUARANTINED);
 		return;
 	}
-	f = gw_flow_lookup(w->flows, &p->key, hash);
 	if (f != NULL && mp->proto == GW_PROTO_TCP &&
 	    f->tcp_state == GW_TCP_CLOSED && port_in == GW_PORT_LAN &&
 	    (mp->tcp_flags & (GW_TCP_SYN | GW_TCP_ACK)) == GW_TCP_SYN &&
