@@ -118,6 +118,8 @@ if want inline; then
 	step inline-telemetry bash tests/e2e/telemetry.sh "$top/build"
 	step inline-reload bash tests/e2e/reload.sh "$top/build"
 	step inline-console bash tests/e2e/console.sh "$top/build"
+	step inline-keepalive bash tests/e2e/keepalive.sh "$top/build"
+	step inline-dns-reload bash tests/e2e/dns-reload.sh "$top/build"
 fi
 
 if want bench; then

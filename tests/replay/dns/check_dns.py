@@ -16,7 +16,10 @@ One line per check ("ok ..." / "FAIL ..."):
     rrtype, rcode, ttl, grouped A / AAAA);
   - every capture: one verdict event per flow, no flow undecided, and the
     summary's flows_denied_by_reason equal to the denials in EVE;
-  - CASES: what a capture is about (frames in the output, counters, times).
+  - CASES: what a capture is about (frames in the output, counters, times);
+    a capture of REVOKED (a flow allowed at its first packet and denied
+    later, so with an allow and a deny event) is judged by its CASES
+    function and its dns events only.
 Every capture needs rows.
 """
 
@@ -41,6 +44,9 @@ check.L4_REASONS |= {"dns_not_allowed", "dot", "doq", "quic_blocked"}
 # Captures where ../check.py's output checks do not apply as they are: a
 # flow whose answers are dropped while the flow stays allowed.
 OWN_OUTPUT = {"dns-malformed"}
+# Flows allowed at their first packet and denied later (an allow and a
+# deny event): judged by their CASES function only, not by ../check.py.
+REVOKED = {"dns-tcp-malformed"}
 
 R53 = "10.99.0.53:53/udp"
 
@@ -96,6 +102,17 @@ GW = {
         ("10.99.0.53:53/tcp", None, {"rule": "dns:0"}),
         ("10.99.0.103:443/tcp", None, {"binding": "bound"}),
     ],
+    "dns-tcp-split": [
+        ("10.99.0.53:53/tcp", None, {"rule": "dns:0", "binding": None}),
+        ("10.99.0.100:443/tcp", None, {"rule": "fqdn:0", "binding": "bound"}),
+        ("10.99.0.101:443/tcp", None, {"binding": "mismatch"}),
+    ],
+    "dns-tcp-split-prefix": [("10.99.0.100:443/tcp", None, {"binding": "bound"})],
+    "dns-tcp-two-answers": [
+        ("10.99.0.100:443/tcp", None, {"rule": "fqdn:0", "binding": "bound"}),
+        ("10.99.0.103:443/tcp", None, {"rule": "fqdn:1", "binding": "bound"}),
+    ],
+    "dns-tcp-hole": [("10.99.0.100:443/tcp", None, {"binding": "mismatch"})],
     "dns-ipv6": [
         ("[fd99::53]:53/udp", None, {"rule": "dns:1"}),
         ("[fd99::100]:443/tcp", None, {"binding": "bound"}),
@@ -139,6 +156,20 @@ DNS_EVENTS = {
     # Queries only: the malformed answers and the non-DNS datagram give none.
     "dns-malformed": [q(41070 + i, 0x3001 + i, "allowed.test")
                       for i in range(cd.MALFORMED_ANSWERS)],
+    "dns-tcp-split": [q(41120, QID["tcp-split"], "allowed.test"),
+                      a(41120, QID["tcp-split"], "allowed.test", v4=[cd.WEB])],
+    "dns-tcp-split-prefix": [q(41121, QID["tcp-split-prefix"], "allowed.test"),
+                             a(41121, QID["tcp-split-prefix"], "allowed.test", v4=[cd.WEB])],
+    "dns-tcp-two-answers": [q(41122, QID["tcp-two-a"], "allowed.test"),
+                            q(41122, QID["tcp-two-b"], "api.allowed.test"),
+                            a(41122, QID["tcp-two-a"], "allowed.test", v4=[cd.WEB]),
+                            a(41122, QID["tcp-two-b"], "api.allowed.test", v4=[cd.API])],
+    # The answer is not parsed after the hole.
+    "dns-tcp-hole": [q(41123, QID["tcp-hole"], "allowed.test")],
+    # Nothing after the malformed message (its retransmission, the query
+    # after it).
+    "dns-tcp-malformed": [q(41124, QID["tcp-malformed"], "allowed.test"),
+                          a(41124, QID["tcp-malformed"], "allowed.test", v4=[cd.WEB])],
     # Nothing on denied flows.
     "dns-not-allowed": [],
     "dns-spoofed-resolver": [],
@@ -438,7 +469,31 @@ def case_quic_allow(c):
            "%d datagrams to %s, %d replies from %s" % (len(fwd), cd.OTHER, len(back), cd.WEB))
 
 
+def case_tcp_malformed(c):
+    conn = next(x for x in check.conns_of(c.pin) if x.server == (cd.RESOLVER4, 53))
+    evs = [e for e in c.verdict_events() if e.get("src_port") == conn.client[1]]
+    got = [((e.get("gw") or {}).get("verdict"), (e.get("gw") or {}).get("reason")) for e in evs]
+    expect(got == [("allow", None), ("deny", "malformed")],
+           "%s: the DNS/TCP flow is allowed at its SYN, then denied malformed" % c.cap,
+           "verdict events %s" % got)
+    counters(c, {"flows_denied_by_reason.malformed": 1})
+    expect(c.summ("drops", "malformed") >= 1, "%s: summary drops.malformed >= 1" % c.cap,
+           "drops %s" % c.summ("drops"))
+    # Client payload that reached the resolver: the first query only (32
+    # bytes), not the bad message, its retransmission or the query after.
+    sent = [p.tcplen for p in c.pout if conn.dir_of(p) == "c2s" and p.tcplen > 0]
+    first = len(cd.framed(cd.dns_query(cd.QID["tcp-malformed"], "allowed.test")))
+    expect(sent == [first], "%s: only the first query reaches the resolver; the malformed "
+           "message, its retransmission and the query after it do not" % c.cap,
+           "client payload segments forwarded (lengths): %s" % sent)
+    # Its answer reached the client before the bad message.
+    back = [p.tcplen for p in c.pout if conn.dir_of(p) == "s2c" and p.tcplen > 0]
+    expect(len(back) == 1, "%s: the answer before the malformed message reaches the client" % c.cap,
+           "server payload segments forwarded (lengths): %s" % back)
+
+
 CASES = {
+    "dns-tcp-malformed": case_tcp_malformed,
     "dns-malformed": case_malformed,
     "dns-not-allowed": case_not_allowed,
     "dns-spoofed-resolver": case_spoofed,
@@ -473,6 +528,13 @@ def main():
         c = Case(n, a.captures, a.results)
         if not os.path.exists(c.outpath):
             fail("output %s: output pcap written" % c.cap)
+            continue
+        if n in REVOKED:
+            try:
+                check_dns_events(c)
+                CASES[n](c)
+            except Exception as e:  # one failure, go on
+                fail("%s: checks ran" % c.cap, "%s: %s" % (type(e).__name__, e))
             continue
         try:
             eve, bad = check.load_eve(os.path.join(a.results, n + ".eve.json"))

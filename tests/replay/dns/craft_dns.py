@@ -54,6 +54,9 @@ QID = {
     "quic": 0x1009, "sftp": 0x100A, "sftp-other": 0x100B, "spoof": 0x100C,
     "client-answer": 0x100D, "unrelated": 0x100E, "id-query": 0x1010,
     "id-answer": 0x1011, "qname": 0x1012, "escape": 0x1013,
+    "tcp-split": 0x1014, "tcp-split-prefix": 0x1015, "tcp-two-a": 0x1016,
+    "tcp-two-b": 0x1017, "tcp-hole": 0x1018, "tcp-malformed": 0x1019,
+    "tcp-after-malformed": 0x101A,
 }
 TTL = 300
 MALFORMED_ANSWERS = 5       # dns-malformed: answers that must not parse
@@ -168,6 +171,32 @@ class Story:
         c = Tcp(self.cap, self.rng, CLI4, dst, sport, dport, vlans)
         c.seg(True, "S", opts=opts)
         c.seg(True, "S", seq=c.c_isn, opts=opts, dt=1.0)
+
+
+def framed(*msgs):
+    """DNS over TCP: each message behind its 2-byte length (RFC 7766)."""
+    return b"".join(struct.pack("!H", len(bytes(m))) + bytes(m) for m in msgs)
+
+
+def pieces(c, from_client, data, cuts=(), order=None):
+    """Sends data on TCP connection c from one side as segments of the given
+    lengths (the rest in one piece), in `order` (indices; an index given
+    twice is a retransmission, one left out never arrives), then the
+    peer's ACK of everything."""
+    segs, pos = [], 0
+    for n in list(cuts) + [len(data)]:
+        if pos < len(data):
+            segs.append((pos, data[pos:pos + n]))
+            pos += n
+    base = c.c_next if from_client else c.s_next
+    for i in (range(len(segs)) if order is None else order):
+        off, chunk = segs[i]
+        c.seg(from_client, "PA", chunk, seq=base + off, dt=0.0002)
+    if from_client:
+        c.c_next += len(data)
+    else:
+        c.s_next += len(data)
+    c.seg(not from_client, "A", dt=0.0001)
 
 
 def bind(story, name, addr, sport, qid, vlans=(), ttl=TTL, srv=RESOLVER4):
@@ -440,6 +469,70 @@ def build(outdir):
     q = DNS(id=QID["escape"], rd=1, qd=DNSQR(qname=ESCAPE_QNAME, qtype="A"))
     s.dns_udp(RESOLVER4, 41110, q, dns_answer(q, rcode=3))
     cases["dns-escape"] = s.cap.pkts
+
+    # DNS over TCP across segments (the gateway frames each direction's
+    # stream): the answer's length prefix in one segment, the message in
+    # the next; then the split inside the length prefix (the query's too).
+    # Learned: TLS to the answered address is bound, elsewhere not.
+    for name, sport, qcuts, acuts, tls in (
+            ("dns-tcp-split", 41120, (), (2,), ((WEB, 43140), (OTHER, 43141))),
+            ("dns-tcp-split-prefix", 41121, (1,), (1,), ((WEB, 43142),))):
+        s = story()
+        q = dns_query(QID[name[4:]], "allowed.test")
+        a = compress_owner(dns_answer(q, [rr("allowed.test", "A", WEB)]))
+        c = Tcp(s.cap, rng, CLI4, RESOLVER4, sport, 53)
+        c.handshake()
+        pieces(c, True, framed(q), qcuts)
+        pieces(c, False, framed(a), acuts)
+        c.close()
+        for dst, tport in tls:
+            s.tls(dst, "allowed.test", tport)
+        cases[name] = s.cap.pkts
+
+    # Two queries in one segment, both answers in one segment: both learned.
+    s = story()
+    qa = dns_query(QID["tcp-two-a"], "allowed.test")
+    qb = dns_query(QID["tcp-two-b"], "api.allowed.test")
+    c = Tcp(s.cap, rng, CLI4, RESOLVER4, 41122, 53)
+    c.handshake()
+    pieces(c, True, framed(qa, qb))
+    pieces(c, False, framed(compress_owner(dns_answer(qa, [rr("allowed.test", "A", WEB)])),
+                           compress_owner(dns_answer(qb, [rr("api.allowed.test", "A", API)]))))
+    c.close()
+    s.tls(WEB, "allowed.test", 43143)
+    s.tls(API, "api.allowed.test", 43144)
+    cases["dns-tcp-two-answers"] = s.cap.pkts
+
+    # The answer in three segments; the second one is lost: the third
+    # arrives beyond the hole, then the second and third are sent again.
+    # After a hole the direction is not parsed: nothing learned.
+    s = story()
+    q = dns_query(QID["tcp-hole"], "allowed.test")
+    a = compress_owner(dns_answer(q, [rr("allowed.test", "A", WEB)]))
+    c = Tcp(s.cap, rng, CLI4, RESOLVER4, 41123, 53)
+    c.handshake()
+    pieces(c, True, framed(q))
+    pieces(c, False, framed(a), (12, 10), order=(0, 2, 1, 2))
+    c.close()
+    s.tls(WEB, "allowed.test", 43145)
+    cases["dns-tcp-hole"] = s.cap.pkts
+
+    # A query and its answer, then a framed message that is not DNS (its
+    # header claims 5 questions, none follows), sent again, then a good
+    # query: the flow is denied malformed at the bad one; nothing after
+    # it reaches the resolver.
+    s = story()
+    q = dns_query(QID["tcp-malformed"], "allowed.test")
+    c = Tcp(s.cap, rng, CLI4, RESOLVER4, 41124, 53)
+    c.handshake()
+    pieces(c, True, framed(q))
+    pieces(c, False, framed(compress_owner(dns_answer(q, [rr("allowed.test", "A", WEB)]))))
+    bad = framed(struct.pack("!HHHHHH", QID["tcp-malformed"] + 0x100, 0x0100, 5, 0, 0, 0) +
+                 b"egw-tunnel-data!")
+    pieces(c, True, bad, order=(0, 0))
+    pieces(c, True, framed(dns_query(QID["tcp-after-malformed"], "api.allowed.test")))
+    c.close()
+    cases["dns-tcp-malformed"] = s.cap.pkts
 
     os.makedirs(outdir, exist_ok=True)
     for name, pkts in cases.items():
