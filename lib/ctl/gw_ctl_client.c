@@ -295,6 +295,49 @@ decode_answer(const struct call *k, const char *buf, size_t len,
 	return rc;
 }
 
+/*
+ * Checks what gw_ctl_call() and gw_ctl_follow() share (args_ok: their own
+ * arguments are fine too) and starts k's deadline. 0 or GW_EINVAL.
+ */
+static int
+call_begin(struct call *k, const char *sock_path, const char *cmd,
+	   json_t *args, bool args_ok, int timeout_ms)
+{
+	if (k->err != NULL && k->errlen > 0)
+		k->err[0] = '\0';
+	if (sock_path == NULL || cmd == NULL || !args_ok ||
+	    (args != NULL && !json_is_object(args))) {
+		set_err(k, "%s", "invalid arguments");
+		return GW_EINVAL;
+	}
+	if (sock_path[0] == '\0' ||
+	    strlen(sock_path) >= sizeof(((struct sockaddr_un *)0)->sun_path)) {
+		set_err(k, "invalid socket path '%s' (empty or too long)",
+			sock_path);
+		return GW_EINVAL;
+	}
+	k->timeout_ms = timeout_ms > 0 ? timeout_ms : GW_CTL_TIMEOUT_DEFAULT_MS;
+	k->deadline_ms = gw_ctl_now_ms() + (uint64_t)k->timeout_ms;
+	return 0;
+}
+
+/* Connects to k's socket and sends the request: 0 with *fd set, or an error. */
+static int
+call_send(struct call *k, const char *req, size_t req_len, int *fd)
+{
+	int rc;
+
+	*fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (*fd < 0) {
+		set_err(k, "cannot create a socket: %s", strerror(errno));
+		return GW_EIO;
+	}
+	rc = do_connect(k, *fd);
+	if (rc != 0)
+		return rc;
+	return send_all(k, *fd, req, req_len);
+}
+
 int
 gw_ctl_call(const char *sock_path, const char *cmd, json_t *args,
 	    int timeout_ms, json_t **data_out, char *err, size_t errlen)
@@ -311,23 +354,11 @@ gw_ctl_call(const char *sock_path, const char *cmd, json_t *args,
 	int fd = -1;
 	int rc;
 
-	if (err != NULL && errlen > 0)
-		err[0] = '\0';
 	if (data_out != NULL)
 		*data_out = NULL;
-	if (sock_path == NULL || cmd == NULL ||
-	    (args != NULL && !json_is_object(args))) {
-		set_err(&k, "%s", "invalid arguments");
-		return GW_EINVAL;
-	}
-	if (sock_path[0] == '\0' ||
-	    strlen(sock_path) >= sizeof(((struct sockaddr_un *)0)->sun_path)) {
-		set_err(&k, "invalid socket path '%s' (empty or too long)",
-			sock_path);
-		return GW_EINVAL;
-	}
-	k.timeout_ms = timeout_ms > 0 ? timeout_ms : GW_CTL_TIMEOUT_DEFAULT_MS;
-	k.deadline_ms = gw_ctl_now_ms() + (uint64_t)k.timeout_ms;
+	rc = call_begin(&k, sock_path, cmd, args, true, timeout_ms);
+	if (rc != 0)
+		return rc;
 
 	req = encode_request(cmd, args, &req_len);
 	if (req == NULL) {
@@ -340,16 +371,7 @@ gw_ctl_call(const char *sock_path, const char *cmd, json_t *args,
 		rc = GW_EINVAL;
 		goto out;
 	}
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0) {
-		set_err(&k, "cannot create a socket: %s", strerror(errno));
-		rc = GW_EIO;
-		goto out;
-	}
-	rc = do_connect(&k, fd);
-	if (rc != 0)
-		goto out;
-	rc = send_all(&k, fd, req, req_len);
+	rc = call_send(&k, req, req_len, &fd);
 	if (rc != 0)
 		goto out;
 	rc = recv_line(&k, fd, &ans, &ans_len);
@@ -464,21 +486,9 @@ gw_ctl_follow(const char *sock_path, const char *cmd, json_t *args,
 	int fd = -1;
 	int rc;
 
-	if (err != NULL && errlen > 0)
-		err[0] = '\0';
-	if (sock_path == NULL || cmd == NULL || fn == NULL ||
-	    (args != NULL && !json_is_object(args))) {
-		set_err(&k, "%s", "invalid arguments");
-		return GW_EINVAL;
-	}
-	if (sock_path[0] == '\0' ||
-	    strlen(sock_path) >= sizeof(((struct sockaddr_un *)0)->sun_path)) {
-		set_err(&k, "invalid socket path '%s' (empty or too long)",
-			sock_path);
-		return GW_EINVAL;
-	}
-	k.timeout_ms = timeout_ms > 0 ? timeout_ms : GW_CTL_TIMEOUT_DEFAULT_MS;
-	k.deadline_ms = gw_ctl_now_ms() + (uint64_t)k.timeout_ms;
+	rc = call_begin(&k, sock_path, cmd, args, fn != NULL, timeout_ms);
+	if (rc != 0)
+		return rc;
 	lr.buf = malloc(GW_CTL_EVENT_LINE_MAX + 2);
 	req = encode_request(cmd, args, &req_len);
 	if (lr.buf == NULL || req == NULL) {
@@ -486,16 +496,7 @@ gw_ctl_follow(const char *sock_path, const char *cmd, json_t *args,
 		rc = GW_ENOMEM;
 		goto out;
 	}
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0) {
-		set_err(&k, "cannot create a socket: %s", strerror(errno));
-		rc = GW_EIO;
-		goto out;
-	}
-	rc = do_connect(&k, fd);
-	if (rc != 0)
-		goto out;
-	rc = send_all(&k, fd, req, req_len);
+	rc = call_send(&k, req, req_len, &fd);
 	if (rc != 0)
 		goto out;
 	/* The acknowledgement, under the deadline like any answer. */

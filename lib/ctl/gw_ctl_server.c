@@ -223,22 +223,44 @@ conn_close(struct ctl_conn *c)
 	c->state = CONN_FREE;
 }
 
+/*
+ * Judges what one send() or recv() on the (non-blocking) socket returned:
+ * true when the caller should go on (bytes moved, or EINTR); false when
+ * the socket would block, or when the peer is gone or the call failed, in
+ * which case the connection is closed.
+ */
+static bool
+io_again(struct ctl_conn *c, ssize_t n)
+{
+	if (n > 0 || (n < 0 && errno == EINTR))
+		return true;
+	if (n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK))
+		conn_close(c);
+	return false;
+}
+
+/* Reads and drops whatever the client sends; EOF closes. */
 static void
-conn_drain(struct ctl_conn *c)
+conn_discard(struct ctl_conn *c)
 {
 	char buf[4096];
 
-	for (;;) {
-		ssize_t n = recv(c->fd, buf, sizeof(buf), 0);
+	while (io_again(c, recv(c->fd, buf, sizeof(buf), MSG_DONTWAIT)))
+		;
+}
 
-		if (n > 0)
-			continue;
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
-			return;
-		conn_close(c);
-		return;
+/* Best effort, never waits: the connection is closed right after. */
+static void
+send_error_now(int fd, const char *msg)
+{
+	size_t len = 0;
+	char *line = gw_ctl_error_line(msg, &len);
+
+	if (line != NULL) {
+		ssize_t n = send(fd, line, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+
+		(void)n;
+		free(line);
 	}
 }
 
@@ -249,23 +271,17 @@ conn_flush(struct ctl_conn *c)
 		ssize_t n = send(c->fd, c->out + c->out_off,
 				 c->out_len - c->out_off, MSG_NOSIGNAL);
 
-		if (n > 0) {
-			c->out_off += (size_t)n;
-			continue;
-		}
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+		if (!io_again(c, n))
 			return;
-		conn_close(c);
-		return;
+		if (n > 0)
+			c->out_off += (size_t)n;
 	}
 	free(c->out);
 	c->out = NULL;
 	shutdown(c->fd, SHUT_WR);
 	c->state = CONN_DRAIN;
 	c->deadline_ms = gw_ctl_now_ms() + GW_CTL_CONN_TIMEOUT_MS;
-	conn_drain(c);
+	conn_discard(c);
 }
 
 /* Queues an answer (NULL: allocation failed, the client just sees EOF). */
@@ -352,37 +368,12 @@ stream_flush(struct ctl_conn *c)
 		}
 		n = send(c->fd, c->sbuf + c->s_off, c->s_len,
 			 MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (!io_again(c, n))
+			return;
 		if (n > 0) {
 			c->s_off += (size_t)n;
 			c->s_len -= (size_t)n;
-			continue;
 		}
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
-			return;
-		conn_close(c);
-		return;
-	}
-}
-
-/* A subscriber sends nothing more: whatever arrives is dropped; EOF closes. */
-static void
-stream_read(struct ctl_conn *c)
-{
-	char buf[512];
-
-	for (;;) {
-		ssize_t n = recv(c->fd, buf, sizeof(buf), MSG_DONTWAIT);
-
-		if (n > 0)
-			continue;
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
-			return;
-		conn_close(c);
-		return;
 	}
 }
 
@@ -541,19 +532,13 @@ conn_read(struct ctl_conn *c, gw_ctl_handler_fn fn, void *arg, int *answered)
 			}
 			continue;
 		}
-		if (n == 0) {
-			/* A client may end its request with EOF instead of '\n'. */
-			if (c->in_len > 0)
-				conn_request(c, c->in_len, fn, arg, answered);
-			else
-				conn_close(c);
+		/* A client may end its request with EOF instead of '\n'. */
+		if (n == 0 && c->in_len > 0) {
+			conn_request(c, c->in_len, fn, arg, answered);
 			return;
 		}
-		if (errno == EINTR)
-			continue;
-		if (errno != EAGAIN && errno != EWOULDBLOCK)
-			conn_close(c);
-		return;
+		if (!io_again(c, n))
+			return;
 	}
 }
 
@@ -569,32 +554,17 @@ conn_service(struct ctl_conn *c, gw_ctl_handler_fn fn, void *arg,
 		conn_flush(c);
 		break;
 	case CONN_DRAIN:
-		conn_drain(c);
+		conn_discard(c);
 		break;
 	case CONN_STREAM:
-		stream_read(c);
+		/* A subscriber sends nothing more after its request. */
+		conn_discard(c);
 		if (c->state == CONN_STREAM)
 			stream_flush(c);
 		break;
 	default:
 		break;
 	}
-}
-
-/* Best effort, never waits: the connection is closed right after. */
-static void
-reject_busy(int fd)
-{
-	size_t len = 0;
-	char *line = gw_ctl_error_line("server busy", &len);
-
-	if (line != NULL) {
-		ssize_t n = send(fd, line, len, MSG_NOSIGNAL | MSG_DONTWAIT);
-
-		(void)n;
-		free(line);
-	}
-	close(fd);
 }
 
 static void
@@ -621,7 +591,8 @@ accept_new(struct gw_ctl_server *s, gw_ctl_handler_fn fn, void *arg,
 			}
 		}
 		if (c == NULL) {
-			reject_busy(fd);
+			send_error_now(fd, "server busy");
+			close(fd);
 			continue;
 		}
 		c->fd = fd;
@@ -644,18 +615,8 @@ expire(struct gw_ctl_server *s, uint64_t now)
 		if (c->state == CONN_FREE || c->state == CONN_STREAM ||
 		    now < c->deadline_ms)
 			continue;
-		if (c->state == CONN_READ) {
-			size_t len = 0;
-			char *line = gw_ctl_error_line("request timeout", &len);
-
-			if (line != NULL) {
-				ssize_t n = send(c->fd, line, len,
-						 MSG_NOSIGNAL | MSG_DONTWAIT);
-
-				(void)n;
-				free(line);
-			}
-		}
+		if (c->state == CONN_READ)
+			send_error_now(c->fd, "request timeout");
 		conn_close(c);
 	}
 }

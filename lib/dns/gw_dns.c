@@ -247,26 +247,6 @@ gw_dns_parse(const uint8_t *msg, size_t len, struct gw_dns_msg *out)
 	return (int)p;
 }
 
-int
-gw_dns_tcp_frame(const uint8_t *buf, size_t len, const uint8_t **msg,
-		 size_t *msg_len)
-{
-	size_t n;
-
-	if (buf == NULL || msg == NULL || msg_len == NULL)
-		return GW_EMALFORMED;
-	if (len < 2)
-		return GW_INCOMPLETE;
-	n = gw_be16(buf);
-	if (n < GW_DNS_HEADER_LEN)
-		return GW_EMALFORMED;
-	if (len - 2 < n)
-		return GW_INCOMPLETE;
-	*msg = buf + 2;
-	*msg_len = n;
-	return (int)(n + 2);
-}
-
 static bool
 name_eq(const struct gw_dns_dname *a, const struct gw_dns_dname *b)
 {

@@ -11,7 +11,7 @@
 /*
  * DNS message parser (RFC 1035 4.1), DPDK-free, no allocation. It reads one
  * complete message (a UDP payload, or the message of one TCP frame, see
- * gw_dns_tcp_frame) and extracts what the gateway judges and learns from:
+ * gw_dns_tcp.h) and extracts what the gateway judges and learns from:
  * the header, the one question, and the A, AAAA and CNAME answers.
  *
  * Names are decoded into fixed buffers of the output (compression makes a
@@ -119,17 +119,6 @@ struct gw_dns_msg {
  * GW_EMALFORMED the content of out is unspecified.
  */
 int gw_dns_parse(const uint8_t *msg, size_t len, struct gw_dns_msg *out);
-
-/*
- * DNS over TCP (RFC 1035 4.2.2, RFC 7766): reads one 2-byte length prefix
- * and the message it announces from a stream. Returns the bytes consumed
- * (2 + message length) and sets *msg / *msg_len to the message inside buf;
- * GW_INCOMPLETE when fewer than 2 bytes, or fewer than the announced
- * message, are in buf; GW_EMALFORMED as soon as the prefix announces fewer
- * than GW_DNS_HEADER_LEN bytes (no DNS message is that short).
- */
-int gw_dns_tcp_frame(const uint8_t *buf, size_t len, const uint8_t **msg,
-		     size_t *msg_len);
 
 /*
  * Addresses an answer gives for its question, following CNAMEs.

@@ -111,8 +111,8 @@ set_ts(json_t *o, const char *key, uint64_t ts_ns)
 	return set_str(o, key, gw_eve_format_ts(ts_ns, ts, sizeof(ts)));
 }
 
-static const char *
-proto_name(uint8_t proto, char *buf, size_t size)
+const char *
+gw_eve_proto_name(uint8_t proto, char *buf, size_t size)
 {
 	switch (proto) {
 	case IPPROTO_NUM_TCP:
@@ -160,8 +160,8 @@ tls_version_name(uint16_t v)
 	}
 }
 
-static const char *
-verdict_name(uint8_t v)
+const char *
+gw_eve_verdict_name(uint8_t v)
 {
 	switch (v) {
 	case GW_VERDICT_ALLOW:
@@ -173,8 +173,8 @@ verdict_name(uint8_t v)
 	}
 }
 
-static const char *
-app_proto_name(uint8_t app)
+const char *
+gw_eve_app_name(uint8_t app)
 {
 	switch (app) {
 	case GW_APP_TLS:
@@ -335,8 +335,9 @@ add_common(json_t *ev, const struct gw_record *r, const struct gw_eve_ctx *ctx,
 	bad |= set_str(ev, "dest_ip", gw_addr_to_str(&r->dst, addr, sizeof(addr)));
 	if (proto_has_ports(r->proto))
 		bad |= set_int(ev, "dest_port", r->dport);
-	bad |= set_str(ev, "proto", proto_name(r->proto, pbuf, sizeof(pbuf)));
-	ap = app_proto_name(app);
+	bad |= set_str(ev, "proto",
+		       gw_eve_proto_name(r->proto, pbuf, sizeof(pbuf)));
+	ap = gw_eve_app_name(app);
 	if (ap != NULL)
 		bad |= set_str(ev, "app_proto", ap);
 	return bad;
@@ -406,7 +407,7 @@ add_gw(json_t *ev, const struct gw_record *r)
 	if (r->role[0] != '\0')
 		bad |= set_text(o, "role", r->role, sizeof(r->role));
 	bad |= set_int(o, "vlan", r->vlan_inner);
-	bad |= set_str(o, "verdict", verdict_name(r->verdict));
+	bad |= set_str(o, "verdict", gw_eve_verdict_name(r->verdict));
 	if (r->verdict == GW_VERDICT_DENY)
 		bad |= set_str(o, "reason", gw_reason_name(r->reason));
 	if (rule_string(r, rule, sizeof(rule)))
@@ -645,7 +646,8 @@ eve_nat(const struct gw_record *r, const struct gw_eve_ctx *ctx)
 	bad |= set_str(ev, "event_type", "nat");
 	bad |= set_str(ev, "src_ip", gw_addr_to_str(&r->src, addr, sizeof(addr)));
 	bad |= set_int(ev, "src_port", r->sport);
-	bad |= set_str(ev, "proto", proto_name(r->proto, pbuf, sizeof(pbuf)));
+	bad |= set_str(ev, "proto",
+		       gw_eve_proto_name(r->proto, pbuf, sizeof(pbuf)));
 	bad |= set_str(n, "event", r->nat_event == 2 ? "delete" : "create");
 	bad |= set_str(n, "ip", gw_addr_to_str(&r->snat_addr, addr, sizeof(addr)));
 	bad |= set_int(n, "port", r->snat_port);

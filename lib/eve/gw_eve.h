@@ -79,6 +79,16 @@ json_t *gw_eve_from_record_name(const struct gw_record *r,
 json_t *gw_eve_alert_from_record(const struct gw_record *r,
 				 const struct gw_eve_ctx *ctx);
 
+/*
+ * EVE's spellings, shared with the console's flow rows (lib/flowview) so
+ * that both say the same. Protocol: "TCP", "UDP", "ICMP", "IPv6-ICMP",
+ * "SCTP", else the number written into buf (4 bytes suffice). Verdict:
+ * "allow", "deny", else "pending". App: "tls", "http", else NULL.
+ */
+const char *gw_eve_proto_name(uint8_t proto, char *buf, size_t size);
+const char *gw_eve_verdict_name(uint8_t verdict);
+const char *gw_eve_app_name(uint8_t app);
+
 /* ISO 8601 UTC with microseconds, "2026-11-22T01:02:03.123456+0000". */
 #define GW_EVE_TS_LEN 32
 char *gw_eve_format_ts(uint64_t ts_ns, char *buf, size_t size);

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "common/gw_error.h"
+#include "common/gw_util.h"
 #include "eve/gw_eve.h"
 
 /*
@@ -37,12 +38,7 @@ struct gw_eve_cache {
 static uint32_t
 id_hash(uint64_t x)
 {
-	x ^= x >> 30;
-	x *= 0xbf58476d1ce4e5b9ULL;
-	x ^= x >> 27;
-	x *= 0x94d049bb133111ebULL;
-	x ^= x >> 31;
-	return (uint32_t)x;
+	return (uint32_t)gw_hash64(x);
 }
 
 struct gw_eve_cache *

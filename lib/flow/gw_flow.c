@@ -6,6 +6,7 @@
 #include <sys/mman.h>
 
 #include "common/gw_reason.h"
+#include "common/gw_util.h"
 #include "flow/gw_flow.h"
 #include "pkt/gw_pkt.h"
 
@@ -145,17 +146,6 @@ gw_flow_key_make(struct gw_flow_key *key, uint16_t vlan_outer,
  * cycles and removes that risk for linear probing. All variants compute
  * the same value, so hashes do not depend on the build flags.
  */
-static inline uint32_t
-flow_hash_fmix(uint32_t h)
-{
-	h ^= h >> 16;
-	h *= 0x85ebca6bu;
-	h ^= h >> 13;
-	h *= 0xc2b2ae35u;
-	h ^= h >> 16;
-	return h;
-}
-
 static inline void
 flow_key_words(const struct gw_flow_key *key, uint64_t w[5], uint32_t *tail)
 {
@@ -295,7 +285,7 @@ gw_flow_key_hash(const struct gw_flow_key *key)
 #else
 	crc = flow_hash_soft(key);
 #endif
-	return flow_hash_fmix(crc);
+	return gw_hash32(crc);
 }
 
 static inline bool

@@ -63,21 +63,10 @@ struct gw_flowview {
 
 /* ---- hashing ---- */
 
-static uint64_t
-mix64(uint64_t x)
-{
-	x ^= x >> 30;
-	x *= 0xbf58476d1ce4e5b9ULL;
-	x ^= x >> 27;
-	x *= 0x94d049bb133111ebULL;
-	x ^= x >> 31;
-	return x;
-}
-
 static uint32_t
 flow_hash(uint8_t worker, uint64_t flow_id)
 {
-	return (uint32_t)mix64(flow_id ^ ((uint64_t)worker << 48) ^
+	return (uint32_t)gw_hash64(flow_id ^ ((uint64_t)worker << 48) ^
 			       0x9e3779b97f4a7c15ULL);
 }
 
@@ -89,7 +78,7 @@ addr_hash(const struct gw_addr *a)
 
 	memcpy(&x, a->b, 8);
 	memcpy(&y, a->b + 8, 8);
-	return (uint32_t)mix64(x ^ mix64(y));
+	return (uint32_t)gw_hash64(x ^ gw_hash64(y));
 }
 
 /* ---- index ---- */

@@ -16,52 +16,6 @@
  */
 
 static const char *
-proto_text(uint8_t proto, char *buf, size_t size)
-{
-	switch (proto) {
-	case 6:
-		return "TCP";
-	case 17:
-		return "UDP";
-	case 1:
-		return "ICMP";
-	case 58:
-		return "IPv6-ICMP";
-	case 132:
-		return "SCTP";
-	default:
-		snprintf(buf, size, "%u", proto);
-		return buf;
-	}
-}
-
-static const char *
-verdict_text(uint8_t v)
-{
-	switch (v) {
-	case GW_VERDICT_ALLOW:
-		return "allow";
-	case GW_VERDICT_DENY:
-		return "deny";
-	default:
-		return "pending";
-	}
-}
-
-static const char *
-app_text(uint8_t app)
-{
-	switch (app) {
-	case GW_APP_TLS:
-		return "tls";
-	case GW_APP_HTTP:
-		return "http";
-	default:
-		return NULL;
-	}
-}
-
-static const char *
 bind_text(uint8_t b)
 {
 	switch (b) {
@@ -138,18 +92,18 @@ gw_flowview_flow_to_json(const struct gw_flowview_flow *f, uint64_t now_ns)
 	bad |= json_object_set_new(o, "dest_ip", json_string(dst));
 	bad |= json_object_set_new(o, "dest_port", json_integer(f->dport));
 	bad |= json_object_set_new(o, "proto",
-				   json_string(proto_text(f->proto, pbuf,
+				   json_string(gw_eve_proto_name(f->proto, pbuf,
 							  sizeof(pbuf))));
 	bad |= json_object_set_new(o, "vlan", json_integer(f->vlan_inner));
 	bad |= json_object_set_new(o, "role",
 				   f->role[0] != '\0' ? json_string(role) :
 							json_null());
-	bad |= json_object_set_new(o, "app", str_or_null(app_text(f->app)));
+	bad |= json_object_set_new(o, "app", str_or_null(gw_eve_app_name(f->app)));
 	bad |= json_object_set_new(o, "name",
 				   f->name_len > 0 ? json_string(name) :
 						     json_null());
 	bad |= json_object_set_new(o, "verdict",
-				   json_string(verdict_text(f->verdict)));
+				   json_string(gw_eve_verdict_name(f->verdict)));
 	bad |= json_object_set_new(o, "reason",
 				   f->verdict == GW_VERDICT_DENY ?
 					   json_string(gw_reason_name(f->reason)) :

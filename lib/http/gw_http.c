@@ -25,23 +25,6 @@ static const char *const known_methods[] = {
 	"VERSION-CONTROL",
 };
 
-/* tchar (RFC 9110 5.6.2) */
-static bool
-is_tchar(uint8_t c)
-{
-	if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-	    (c >= '0' && c <= '9'))
-		return true;
-	switch (c) {
-	case '!': case '#': case '$': case '%': case '&': case '\'':
-	case '*': case '+': case '-': case '.': case '^': case '_':
-	case '`': case '|': case '~':
-		return true;
-	default:
-		return false;
-	}
-}
-
 /* Does a known method start with buf[0..n)? (exact: and has length n) */
 static bool
 known_method_match(const uint8_t *buf, size_t n, bool exact)
@@ -174,7 +157,7 @@ parse_request_line(const uint8_t *buf, size_t len, size_t *pi,
 			return GW_INCOMPLETE;
 		if (buf[i] == ' ')
 			break;
-		if (!is_tchar(buf[i]))
+		if (!gw_is_tchar(buf[i]))
 			return GW_EMALFORMED;
 		LINE_LIMIT_CHECK(i);
 		i++;
@@ -261,7 +244,7 @@ gw_http_parse_request(const uint8_t *buf, size_t len, struct gw_http_req *req)
 				return GW_INCOMPLETE;
 			if (buf[i] == ':')
 				break;
-			if (!is_tchar(buf[i]))
+			if (!gw_is_tchar(buf[i]))
 				return GW_EMALFORMED;
 			i++;
 		}
@@ -313,12 +296,6 @@ is_host_char(uint8_t c)
 {
 	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
 	       (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.';
-}
-
-static uint8_t
-lower(uint8_t c)
-{
-	return c >= 'A' && c <= 'Z' ? (uint8_t)(c + ('a' - 'A')) : c;
 }
 
 /* host [":" port] or "[" v6 "]" [":" port] → lower-cased host in out. */
@@ -379,7 +356,7 @@ normalize_host(const uint8_t *a, size_t len, bool need_port, char *out,
 		if (host_len < 2 || host_len >= sizeof(tmp))
 			return GW_EMALFORMED;
 		for (k = 0; k < host_len; k++) {
-			uint8_t c = lower(host[k]);
+			uint8_t c = gw_ascii_lower(host[k]);
 
 			if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') ||
 			      c == ':' || c == '.'))
@@ -408,7 +385,7 @@ normalize_host(const uint8_t *a, size_t len, bool need_port, char *out,
 	if (size < host_len + 1)
 		return GW_ENOSPC;
 	for (k = 0; k < host_len; k++)
-		out[k] = (char)lower(host[k]);
+		out[k] = (char)gw_ascii_lower(host[k]);
 	out[host_len] = '\0';
 	return (int)host_len;
 }

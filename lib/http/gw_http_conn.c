@@ -105,34 +105,12 @@ enum host_phase {
 #define F_FIRST       (1u << 17) /* first host recorded (kept across requests) */
 #define MINOR_SHIFT   24         /* 4 bits: minor version */
 
-static bool
-is_tchar(uint8_t c)
-{
-	if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-	    (c >= '0' && c <= '9'))
-		return true;
-	switch (c) {
-	case '!': case '#': case '$': case '%': case '&': case '\'':
-	case '*': case '+': case '-': case '.': case '^': case '_':
-	case '`': case '|': case '~':
-		return true;
-	default:
-		return false;
-	}
-}
-
-static uint8_t
-lower(uint8_t c)
-{
-	return c >= 'A' && c <= 'Z' ? (uint8_t)(c + ('a' - 'A')) : c;
-}
-
 static int
 hexval(uint8_t c)
 {
 	if (c >= '0' && c <= '9')
 		return c - '0';
-	c = lower(c);
+	c = gw_ascii_lower(c);
 	if (c >= 'a' && c <= 'f')
 		return c - 'a' + 10;
 	return -1;
@@ -266,7 +244,7 @@ host_char(struct gw_http_conn *st, uint8_t c, bool field)
 			if (host_emit(st, '.') < 0)
 				return -1;
 		}
-		return host_emit(st, lower(c));
+		return host_emit(st, gw_ascii_lower(c));
 	case HN_V6:
 		if (c == ']') {
 			/* tok_mask: a ':' was seen; an IPv6 literal has two */
@@ -275,7 +253,7 @@ host_char(struct gw_http_conn *st, uint8_t c, bool field)
 			st->vphase = HN_V6_END;
 			return 0;
 		}
-		c = lower(c);
+		c = gw_ascii_lower(c);
 		if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') ||
 		      c == ':' || c == '.') || st->host_len >= V6_TEXT_MAX)
 			return -1;
@@ -407,13 +385,13 @@ tok_char(struct gw_http_conn *st, uint8_t c)
 		return 0;
 	}
 	/* parameters, quoted strings, two tokens without a comma */
-	if (!is_tchar(c) || (st->flags & F_TOK_AFTER))
+	if (!gw_is_tchar(c) || (st->flags & F_TOK_AFTER))
 		return -1;
 	if (st->tok_pos == 0)
 		st->tok_mask = (uint8_t)((1u << n) - 1);
 	for (j = 0; j < n; j++)
 		if (st->tok_pos >= strlen(lit[j]) ||
-		    lower(c) != (uint8_t)lit[j][st->tok_pos])
+		    gw_ascii_lower(c) != (uint8_t)lit[j][st->tok_pos])
 			st->tok_mask &= (uint8_t)~(1u << j);
 	if (st->tok_pos < UINT8_MAX)
 		st->tok_pos++;
@@ -427,11 +405,11 @@ name_char(struct gw_http_conn *st, uint8_t c)
 {
 	size_t j;
 
-	if (!is_tchar(c))
+	if (!gw_is_tchar(c))
 		return -1;
 	for (j = 0; j < GW_ARRAY_SIZE(field_names); j++)
 		if (st->line_len >= strlen(field_names[j]) ||
-		    lower(c) != (uint8_t)field_names[j][st->line_len])
+		    gw_ascii_lower(c) != (uint8_t)field_names[j][st->line_len])
 			st->tok_mask &= (uint8_t)~(1u << j);
 	return 0;
 }
@@ -655,7 +633,7 @@ gw_http_conn_feed(struct gw_http_conn *st, const uint8_t *data, size_t len,
 			}
 			if (c == '\n')
 				break;
-			if (!is_tchar(c))
+			if (!gw_is_tchar(c))
 				goto bad;
 			st->state = S_METHOD;
 			st->line_len = 0;
@@ -681,7 +659,7 @@ gw_http_conn_feed(struct gw_http_conn *st, const uint8_t *data, size_t len,
 				st->sub = T_FIRST;
 				break;
 			}
-			if (!is_tchar(c) || st->line_len >= GW_HTTP_CONN_METHOD_MAX)
+			if (!gw_is_tchar(c) || st->line_len >= GW_HTTP_CONN_METHOD_MAX)
 				goto bad;
 			if (st->line_len >= 7 || c != (uint8_t)"CONNECT"[st->line_len])
 				st->tok_mask &= (uint8_t)~1u;
@@ -828,7 +806,7 @@ gw_http_conn_feed(struct gw_http_conn *st, const uint8_t *data, size_t len,
 			if (c == '\n')
 				goto blank;
 			/* obs-fold, or any other byte that starts no field name */
-			if (!is_tchar(c) || st->n_fields >= FIELDS_MAX)
+			if (!gw_is_tchar(c) || st->n_fields >= FIELDS_MAX)
 				goto bad;
 			st->state = S_NAME;
 			st->line_len = 0;

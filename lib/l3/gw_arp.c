@@ -85,11 +85,11 @@ gw_arp_build(uint8_t *out, size_t size, const struct gw_l2_encap *encap,
 	if (l2 < 0)
 		return l2;
 	a = out + l2;
-	l3_put16(a, ARP_HTYPE_ETHER);
-	l3_put16(a + 2, ARP_PTYPE_IPV4);
+	gw_put_be16(a, ARP_HTYPE_ETHER);
+	gw_put_be16(a + 2, ARP_PTYPE_IPV4);
 	a[4] = GW_ETH_ALEN;
 	a[5] = 4;
-	l3_put16(a + 6, op);
+	gw_put_be16(a + 6, op);
 	memcpy(a + 8, sha, GW_ETH_ALEN);
 	memcpy(a + 14, spa, 4);
 	memcpy(a + 18, tha, GW_ETH_ALEN);

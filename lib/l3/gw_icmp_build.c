@@ -59,24 +59,24 @@ write_ipv4(uint8_t *ip, uint16_t total, const struct gw_addr *src,
 {
 	ip[0] = 0x45;
 	ip[1] = 0;
-	l3_put16(ip + 2, total);
+	gw_put_be16(ip + 2, total);
 	/* DF makes the datagram atomic, so id 0 is fine (RFC 6864) */
-	l3_put16(ip + 4, 0);
-	l3_put16(ip + 6, IPV4_DF);
+	gw_put_be16(ip + 4, 0);
+	gw_put_be16(ip + 6, IPV4_DF);
 	ip[8] = GW_ICMP_REPLY_TTL;
 	ip[9] = GW_PROTO_ICMP;
-	l3_put16(ip + 10, 0);
+	gw_put_be16(ip + 10, 0);
 	memcpy(ip + 12, &src->b[12], 4);
 	memcpy(ip + 16, &dst->b[12], 4);
-	l3_put16(ip + 10, gw_csum_ipv4_hdr(ip, L3_IPV4_HLEN));
+	gw_put_be16(ip + 10, gw_csum_ipv4_hdr(ip, L3_IPV4_HLEN));
 }
 
 static void
 write_ipv6(uint8_t *ip, uint16_t payload, const struct gw_addr *src,
 	   const struct gw_addr *dst)
 {
-	l3_put32(ip, 0x60000000);
-	l3_put16(ip + 4, payload);
+	gw_put_be32(ip, 0x60000000);
+	gw_put_be16(ip + 4, payload);
 	ip[6] = GW_PROTO_ICMPV6;
 	ip[7] = GW_ICMP_REPLY_TTL;
 	memcpy(ip + 8, src->b, 16);
@@ -142,7 +142,7 @@ gw_icmp_build_echo_reply(const uint8_t *orig, size_t orig_len,
 	ic[0] = v4 ? ICMP4_ECHO_REPLY : ICMP6_ECHO_REPLY;
 	new_word = gw_be16(ic);
 	csum = gw_csum_update16(gw_be16(ic + 2), old_word, new_word);
-	l3_put16(ic + 2, csum);
+	gw_put_be16(ic + 2, csum);
 	return (int)frame_len;
 }
 
@@ -249,14 +249,14 @@ gw_icmp_build_error(const uint8_t *orig, size_t orig_len,
 	ic = out + l2_len + hlen;
 	ic[0] = type;
 	ic[1] = code;
-	l3_put16(ic + 2, 0);
-	l3_put32(ic + 4, rest);
+	gw_put_be16(ic + 2, 0);
+	gw_put_be32(ic + 4, rest);
 	memcpy(ic + L3_ICMP_HLEN, orig + meta->l3_off, quote);
 	if (v4)
-		l3_put16(ic + 2, gw_csum_finish(gw_csum_partial(ic, icmp_len,
+		gw_put_be16(ic + 2, gw_csum_finish(gw_csum_partial(ic, icmp_len,
 								0)));
 	else
-		l3_put16(ic + 2, gw_csum_l4(GW_AF_INET6, src, &dst,
+		gw_put_be16(ic + 2, gw_csum_l4(GW_AF_INET6, src, &dst,
 					    GW_PROTO_ICMPV6, ic, icmp_len));
 	return (int)frame_len;
 }
@@ -302,7 +302,7 @@ gw_l3_ttl_decrement(uint8_t *l3, size_t len, uint8_t af)
 			return 0;
 		old_word = gw_be16(l3 + 8);
 		l3[8]--;
-		l3_put16(l3 + 10, gw_csum_update16(gw_be16(l3 + 10), old_word,
+		gw_put_be16(l3 + 10, gw_csum_update16(gw_be16(l3 + 10), old_word,
 						   gw_be16(l3 + 8)));
 		return l3[8];
 	}

@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "common/gw_error.h"
+#include "common/gw_util.h"
 #include "l3/gw_l2.h"
 #include "l3/gw_l3_private.h"
 
@@ -44,16 +45,16 @@ gw_l2_write(uint8_t *out, size_t size, const uint8_t dst[GW_ETH_ALEN],
 	memcpy(out, dst, GW_ETH_ALEN);
 	memcpy(out + GW_ETH_ALEN, src, GW_ETH_ALEN);
 	if (n == 2) {
-		l3_put16(out + off, encap->outer_tpid != 0 ? encap->outer_tpid :
+		gw_put_be16(out + off, encap->outer_tpid != 0 ? encap->outer_tpid :
 							      GW_TPID_8021AD);
-		l3_put16(out + off + 2, encap->outer_vid);
+		gw_put_be16(out + off + 2, encap->outer_vid);
 		off += 4;
 	}
 	if (n >= 1) {
-		l3_put16(out + off, GW_TPID_8021Q);
-		l3_put16(out + off + 2, encap->vid);
+		gw_put_be16(out + off, GW_TPID_8021Q);
+		gw_put_be16(out + off + 2, encap->vid);
 		off += 4;
 	}
-	l3_put16(out + off, ethertype);
+	gw_put_be16(out + off, ethertype);
 	return (int)(off + 2);
 }

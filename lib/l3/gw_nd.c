@@ -146,8 +146,8 @@ nd_build(uint8_t *out, size_t size, const struct gw_l2_encap *encap,
 	if (l2 < 0)
 		return l2;
 	ip = out + l2;
-	l3_put32(ip, 0x60000000);
-	l3_put16(ip + 4, (uint16_t)icmp_len);
+	gw_put_be32(ip, 0x60000000);
+	gw_put_be16(ip + 4, (uint16_t)icmp_len);
 	ip[6] = GW_PROTO_ICMPV6;
 	ip[7] = L3_ND_HOP_LIMIT;
 	memcpy(ip + 8, src->b, 16);
@@ -155,13 +155,13 @@ nd_build(uint8_t *out, size_t size, const struct gw_l2_encap *encap,
 	ic = ip + L3_IPV6_HLEN;
 	ic[0] = type;
 	ic[1] = 0;
-	l3_put16(ic + 2, 0);
-	l3_put32(ic + 4, (uint32_t)flags << 24);
+	gw_put_be16(ic + 2, 0);
+	gw_put_be32(ic + 4, (uint32_t)flags << 24);
 	memcpy(ic + 8, target->b, 16);
 	ic[24] = type == GW_ND_NS ? GW_ND_OPT_SLLA : GW_ND_OPT_TLLA;
 	ic[25] = 1;
 	memcpy(ic + 26, my_mac, GW_ETH_ALEN);
-	l3_put16(ic + 2, gw_csum_l4(GW_AF_INET6, src, dst, GW_PROTO_ICMPV6, ic,
+	gw_put_be16(ic + 2, gw_csum_l4(GW_AF_INET6, src, dst, GW_PROTO_ICMPV6, ic,
 				    icmp_len));
 	return (int)((size_t)l2 + L3_IPV6_HLEN + icmp_len);
 }

@@ -181,12 +181,8 @@ dest_key_build(const struct gw_record *r, uint16_t role, struct gw_mdest_key *k)
 	k->role = role;
 	if (r->name_len > 0) {
 		k->len = r->name_len;
-		for (i = 0; i < r->name_len; i++) {
-			uint8_t ch = r->name[i];
-
-			k->name[i] = ch >= 'A' && ch <= 'Z' ?
-					     (uint8_t)(ch + ('a' - 'A')) : ch;
-		}
+		for (i = 0; i < r->name_len; i++)
+			k->name[i] = gw_ascii_lower(r->name[i]);
 	} else {
 		char buf[GW_ADDR_STRLEN];
 

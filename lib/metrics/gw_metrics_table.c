@@ -8,18 +8,8 @@
 #include <string.h>
 
 #include "common/gw_error.h"
+#include "common/gw_util.h"
 #include "metrics/gw_metrics_private.h"
-
-static uint64_t
-mix64(uint64_t h)
-{
-	h ^= h >> 33;
-	h *= 0xff51afd7ed558ccdULL;
-	h ^= h >> 33;
-	h *= 0xc4ceb9fe1a85ec53ULL;
-	h ^= h >> 33;
-	return h;
-}
 
 uint64_t
 gw_mtab_hash(const struct gw_mtab *t, const void *key)
@@ -32,15 +22,15 @@ gw_mtab_hash(const struct gw_mtab *t, const void *key)
 		uint64_t v;
 
 		memcpy(&v, p + i, 8);
-		h = mix64(h ^ v) + 0x9e3779b97f4a7c15ULL;
+		h = gw_hash64(h ^ v) + 0x9e3779b97f4a7c15ULL;
 	}
 	if (i < t->key_size) {
 		uint64_t v = 0;
 
 		memcpy(&v, p + i, t->key_size - i);
-		h = mix64(h ^ v ^ 0x5bd1e995ULL);
+		h = gw_hash64(h ^ v ^ 0x5bd1e995ULL);
 	}
-	return mix64(h);
+	return gw_hash64(h);
 }
 
 int

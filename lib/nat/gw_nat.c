@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "common/gw_error.h"
+#include "common/gw_util.h"
 #include "nat/gw_nat.h"
 
 #define NS_PER_S 1000000000ull
@@ -55,22 +56,11 @@ proto_idx(uint8_t proto)
 	}
 }
 
-/* murmur3 finaliser: cheap and mixes every input bit into the bucket bits */
-static inline uint32_t
-mix64(uint64_t k)
-{
-	k ^= k >> 33;
-	k *= 0xff51afd7ed558ccdull;
-	k ^= k >> 33;
-	k *= 0xc4ceb9fe1a85ec53ull;
-	k ^= k >> 33;
-	return (uint32_t)k;
-}
-
 static inline uint32_t
 key_hash(uint8_t proto, uint32_t addr, uint16_t port)
 {
-	return mix64((uint64_t)addr << 32 | (uint32_t)port << 8 | proto);
+	return (uint32_t)gw_hash64((uint64_t)addr << 32 | (uint32_t)port << 8 |
+				  proto);
 }
 
 /* Offset of worker i's slice start from port_lo. */
@@ -368,7 +358,7 @@ gw_nat_acquire(struct gw_nat *nat, uint8_t proto, uint32_t in_addr,
 	}
 	/* Paired pooling: the inside address picks the pool address; the
 	 * next ones are tried only when it has no free port left. */
-	a = mix64(in_addr) % nat->cfg.n_addrs;
+	a = (uint32_t)gw_hash64(in_addr) % nat->cfg.n_addrs;
 	for (k = 0; k < nat->cfg.n_addrs; k++) {
 		if (nat->free_cnt[a * N_PROTO + (uint32_t)pi] != 0)
 			break;

@@ -261,12 +261,4 @@ int gw_nat_translate_icmp_error_out(const struct gw_nat_map *m, uint8_t *l3,
 				    size_t len,
 				    const struct gw_pkt_meta *meta);
 
-/*
- * Routing step of nat mode: decrements the IPv4 TTL at l3 with an
- * incremental header checksum update. Returns the new TTL, or GW_ELIMIT
- * (nothing written) when the TTL is 0 or 1: the packet expires here
- * (ttl_exceeded, ICMP time exceeded). GW_EINVAL when len < 20.
- */
-int gw_nat_ipv4_ttl_dec(uint8_t *l3, size_t len);
-
 #endif /* GW_NAT_H */

@@ -13,22 +13,6 @@
 #define ICMP_CSUM_OFF 2
 #define ICMP_ID_OFF 4
 
-static inline void
-put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static inline void
-put32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
-
 static inline bool
 icmp_is_echo(uint8_t type)
 {
@@ -89,14 +73,49 @@ static inline void
 rewrite16(uint8_t *p, uint16_t v, uint16_t *csum)
 {
 	*csum = gw_csum_update16(*csum, gw_be16(p), v);
-	put16(p, v);
+	gw_put_be16(p, v);
 }
 
 static inline void
 rewrite32(uint8_t *p, uint32_t v, uint16_t *csum)
 {
 	*csum = gw_csum_update32(*csum, gw_be32(p), v);
-	put32(p, v);
+	gw_put_be32(p, v);
+}
+
+/* Replaces the IPv4 address at l3 + off, updating the header checksum. */
+static inline void
+rewrite_ipv4_addr(uint8_t *l3, size_t off, uint32_t v)
+{
+	uint16_t ipc = gw_be16(l3 + 10);
+
+	rewrite32(l3 + off, v, &ipc);
+	gw_put_be16(l3 + 10, ipc);
+}
+
+/*
+ * Where the translated port and the checksum sit in an L4 header of
+ * proto: the source (src) or destination port of TCP and UDP, the
+ * identifier of an ICMP echo (a mapping is only ever TCP, UDP or ICMP).
+ * Returns true for ICMP, whose type the caller still has to check.
+ */
+static bool
+l4_fields(uint8_t proto, bool src, size_t *p_off, size_t *c_off)
+{
+	switch (proto) {
+	case GW_PROTO_TCP:
+		*p_off = src ? 0 : 2;
+		*c_off = TCP_CSUM_OFF;
+		return false;
+	case GW_PROTO_UDP:
+		*p_off = src ? 0 : 2;
+		*c_off = UDP_CSUM_OFF;
+		return false;
+	default:
+		*p_off = ICMP_ID_OFF;
+		*c_off = ICMP_CSUM_OFF;
+		return true;
+	}
 }
 
 /*
@@ -113,7 +132,7 @@ xlate(const struct gw_nat_map *m, uint8_t *l3, size_t len,
 	uint16_t to_p = out ? m->ext_port : m->in_port;
 	size_t a_off = out ? 12 : 16;
 	size_t l4o, l4len, p_off, c_off;
-	uint16_t ipc, l4c;
+	uint16_t l4c;
 	uint8_t *l4;
 	int rc;
 
@@ -121,33 +140,17 @@ xlate(const struct gw_nat_map *m, uint8_t *l3, size_t len,
 	if (rc != 0)
 		return rc;
 	l4 = l3 + l4o;
-	switch (m->proto) {
-	case GW_PROTO_TCP:
-		p_off = out ? 0 : 2;
-		c_off = TCP_CSUM_OFF;
-		break;
-	case GW_PROTO_UDP:
-		p_off = out ? 0 : 2;
-		c_off = UDP_CSUM_OFF;
-		break;
-	default:
-		if (!icmp_is_echo(l4[0]))
-			return GW_ENOTSUP;
-		p_off = ICMP_ID_OFF;
-		c_off = ICMP_CSUM_OFF;
-		break;
-	}
+	if (l4_fields(m->proto, out, &p_off, &c_off) && !icmp_is_echo(l4[0]))
+		return GW_ENOTSUP;
 	if (gw_be32(l3 + a_off) != from_a || gw_be16(l4 + p_off) != from_p)
 		return GW_EINVAL;
 
-	ipc = gw_be16(l3 + 10);
-	rewrite32(l3 + a_off, to_a, &ipc);
-	put16(l3 + 10, ipc);
+	rewrite_ipv4_addr(l3, a_off, to_a);
 
 	l4c = gw_be16(l4 + c_off);
 	if (m->proto == GW_PROTO_UDP && l4c == 0) {
 		/* no checksum: stays none */
-		put16(l4 + p_off, to_p);
+		gw_put_be16(l4 + p_off, to_p);
 		return 0;
 	}
 	/* ICMPv4 has no pseudo-header: only the identifier is covered. */
@@ -156,13 +159,13 @@ xlate(const struct gw_nat_map *m, uint8_t *l3, size_t len,
 	rewrite16(l4 + p_off, to_p, &l4c);
 	if (m->proto == GW_PROTO_UDP && l4c == 0)
 		l4c = 0xffff;
-	put16(l4 + c_off, l4c);
+	gw_put_be16(l4 + c_off, l4c);
 	/* RFC 1624's one exception: an echo reply that became all zeros
 	 * (id 0, seq 0, zero payload) has checksum 0xffff, not the 0 the
 	 * incremental form gives. ICMP has no pseudo-header to prevent it. */
 	if (m->proto == GW_PROTO_ICMP && l4c == 0 &&
 	    gw_csum_partial(l4, l4len, 0) == 0)
-		put16(l4 + c_off, 0xffff);
+		gw_put_be16(l4 + c_off, 0xffff);
 	return 0;
 }
 
@@ -199,7 +202,7 @@ xlate_icmp_error(const struct gw_nat_map *m, uint8_t *l3, size_t len,
 	size_t q_a_off = in ? 12 : 16;     /* quoted src / quoted dst */
 	size_t l4o, l4len, qlen, qhl, ql4len, p_off, c_off;
 	uint8_t *icmp, *q, *ql4;
-	uint16_t ipc, icmpc, qipc;
+	uint16_t icmpc, qipc;
 	int rc;
 
 	rc = check_ipv4(l3, len, meta, GW_PROTO_ICMP, &l4o, &l4len);
@@ -219,30 +222,15 @@ xlate_icmp_error(const struct gw_nat_map *m, uint8_t *l3, size_t len,
 		return GW_EINVAL;
 	ql4 = q + qhl;
 	ql4len = qlen - qhl;
-	switch (m->proto) {
-	case GW_PROTO_TCP:
-		p_off = in ? 0 : 2;
-		c_off = TCP_CSUM_OFF;
-		break;
-	case GW_PROTO_UDP:
-		p_off = in ? 0 : 2;
-		c_off = UDP_CSUM_OFF;
-		break;
-	default:
-		if (ql4len < 1 || !icmp_is_echo(ql4[0]))
-			return GW_EINVAL;
-		p_off = ICMP_ID_OFF;
-		c_off = ICMP_CSUM_OFF;
-		break;
-	}
+	if (l4_fields(m->proto, in, &p_off, &c_off) &&
+	    (ql4len < 1 || !icmp_is_echo(ql4[0])))
+		return GW_EINVAL;
 	if (ql4len < p_off + 2 || gw_be32(l3 + outer_a_off) != from_a ||
 	    gw_be32(q + q_a_off) != from_a || gw_be16(ql4 + p_off) != from_p)
 		return GW_EINVAL;
 
 	/* Outer header: its checksum only (ICMPv4 has no pseudo-header). */
-	ipc = gw_be16(l3 + 10);
-	rewrite32(l3 + outer_a_off, to_a, &ipc);
-	put16(l3 + 10, ipc);
+	rewrite_ipv4_addr(l3, outer_a_off, to_a);
 
 	/* Every word changed inside the ICMP message is folded into icmpc:
 	 * the quoted address, the quoted IP checksum, the quoted L4
@@ -266,7 +254,7 @@ xlate_icmp_error(const struct gw_nat_map *m, uint8_t *l3, size_t len,
 		}
 	}
 	rewrite16(ql4 + p_off, to_p, &icmpc);
-	put16(icmp + ICMP_CSUM_OFF, icmpc);
+	gw_put_be16(icmp + ICMP_CSUM_OFF, icmpc);
 	return 0;
 }
 
@@ -282,22 +270,4 @@ gw_nat_translate_icmp_error_out(const struct gw_nat_map *m, uint8_t *l3,
 				size_t len, const struct gw_pkt_meta *meta)
 {
 	return xlate_icmp_error(m, l3, len, meta, false);
-}
-
-int
-gw_nat_ipv4_ttl_dec(uint8_t *l3, size_t len)
-{
-	uint16_t old_w, new_w, c;
-
-	if (l3 == NULL || len < IPV4_MIN_HLEN)
-		return GW_EINVAL;
-	if (l3[8] <= 1)
-		return GW_ELIMIT;
-	/* TTL shares its checksum word with the protocol byte. */
-	old_w = gw_be16(l3 + 8);
-	new_w = (uint16_t)(old_w - 0x100);
-	c = gw_csum_update16(gw_be16(l3 + 10), old_w, new_w);
-	l3[8]--;
-	put16(l3 + 10, c);
-	return l3[8];
 }

@@ -14,22 +14,6 @@
 #define TCP_HLEN 20
 #define RST_TTL 64
 
-static inline void
-put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static inline void
-put32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
-
 int
 gw_pkt_build_tcp_rst(const uint8_t *orig, size_t orig_len,
 		     const struct gw_pkt_meta *meta, bool to_sender,
@@ -91,18 +75,18 @@ gw_pkt_build_tcp_rst(const uint8_t *orig, size_t orig_len,
 	if (meta->af == GW_AF_INET) {
 		ip[0] = 0x45;
 		ip[1] = 0;
-		put16(ip + 2, IPV4_HLEN + TCP_HLEN);
-		put16(ip + 4, 0);      /* id: DF set, never fragmented */
-		put16(ip + 6, 0x4000); /* DF */
+		gw_put_be16(ip + 2, IPV4_HLEN + TCP_HLEN);
+		gw_put_be16(ip + 4, 0);      /* id: DF set, never fragmented */
+		gw_put_be16(ip + 6, 0x4000); /* DF */
 		ip[8] = RST_TTL;
 		ip[9] = GW_PROTO_TCP;
-		put16(ip + 10, 0);
+		gw_put_be16(ip + 10, 0);
 		memcpy(ip + 12, &src->b[12], 4);
 		memcpy(ip + 16, &dst->b[12], 4);
-		put16(ip + 10, gw_csum_ipv4_hdr(ip, IPV4_HLEN));
+		gw_put_be16(ip + 10, gw_csum_ipv4_hdr(ip, IPV4_HLEN));
 	} else {
-		put32(ip, 0x60000000); /* version 6, class 0, flow 0 */
-		put16(ip + 4, TCP_HLEN);
+		gw_put_be32(ip, 0x60000000); /* version 6, class 0, flow 0 */
+		gw_put_be16(ip + 4, TCP_HLEN);
 		ip[6] = GW_PROTO_TCP;
 		ip[7] = RST_TTL;
 		memcpy(ip + 8, src->b, 16);
@@ -110,16 +94,16 @@ gw_pkt_build_tcp_rst(const uint8_t *orig, size_t orig_len,
 	}
 
 	th = ip + l3_len;
-	put16(th, sport);
-	put16(th + 2, dport);
-	put32(th + 4, seq);
-	put32(th + 8, ack);
+	gw_put_be16(th, sport);
+	gw_put_be16(th + 2, dport);
+	gw_put_be32(th + 4, seq);
+	gw_put_be32(th + 8, ack);
 	th[12] = (TCP_HLEN / 4) << 4;
 	th[13] = flags;
-	put16(th + 14, 0); /* window */
-	put16(th + 16, 0); /* checksum, below */
-	put16(th + 18, 0); /* urgent pointer */
-	put16(th + 16, gw_csum_l4(meta->af, src, dst, GW_PROTO_TCP, th,
+	gw_put_be16(th + 14, 0); /* window */
+	gw_put_be16(th + 16, 0); /* checksum, below */
+	gw_put_be16(th + 18, 0); /* urgent pointer */
+	gw_put_be16(th + 16, gw_csum_l4(meta->af, src, dst, GW_PROTO_TCP, th,
 				  TCP_HLEN));
 	return (int)frame_len;
 }

@@ -125,16 +125,17 @@ intset_diff(struct diff *df, uint32_t *a, size_t na, uint32_t *b, size_t nb,
 	}
 }
 
-/* ---- roles ---- */
-
-/* CIDRs as text, in one block: entry i at buf + i * 64. */
+/*
+ * Room for n strings of up to width bytes, for a set diff of values that
+ * are formatted first: the pointer array is returned, the text goes in
+ * *block (entry i at *block + i * width). NULL on allocation failure.
+ */
 static const char **
-cidr_strs(struct diff *df, const struct gw_role *r, char **block)
+str_block(struct diff *df, size_t n, size_t width, char **block)
 {
-	const char **v = calloc(r->n_cidrs + 1, sizeof(*v));
-	size_t i;
+	const char **v = calloc(n + 1, sizeof(*v));
 
-	*block = calloc(r->n_cidrs + 1, 64);
+	*block = calloc(n + 1, width);
 	if (v == NULL || *block == NULL) {
 		df->oom = true;
 		free(v);
@@ -142,7 +143,37 @@ cidr_strs(struct diff *df, const struct gw_role *r, char **block)
 		*block = NULL;
 		return NULL;
 	}
-	for (i = 0; i < r->n_cidrs; i++)
+	return v;
+}
+
+/*
+ * The added / removed / changed arrays of an object named key in parent;
+ * false when any could not be made.
+ */
+static bool
+new_changes(struct diff *df, json_t *parent, const char *key, json_t **added,
+	    json_t **removed, json_t **changed)
+{
+	json_t *o = new_obj(df, parent, key, false);
+
+	if (o == NULL)
+		return false;
+	*added = new_obj(df, o, "added", true);
+	*removed = new_obj(df, o, "removed", true);
+	*changed = new_obj(df, o, "changed", true);
+	return *added != NULL && *removed != NULL && *changed != NULL;
+}
+
+/* ---- roles ---- */
+
+/* CIDRs as text, in one block: entry i at buf + i * 64. */
+static const char **
+cidr_strs(struct diff *df, const struct gw_role *r, char **block)
+{
+	const char **v = str_block(df, r->n_cidrs, 64, block);
+	size_t i;
+
+	for (i = 0; v != NULL && i < r->n_cidrs; i++)
 		v[i] = gw_cidr_to_str(&r->cidrs[i], *block + i * 64, 64);
 	return v;
 }
@@ -356,16 +387,10 @@ static void
 roles_diff(struct diff *df, const struct gw_policy *a,
 	   const struct gw_policy *b, json_t *top)
 {
-	json_t *roles = new_obj(df, top, "roles", false);
 	json_t *added, *removed, *changed;
 	size_t i;
 
-	if (roles == NULL)
-		return;
-	added = new_obj(df, roles, "added", true);
-	removed = new_obj(df, roles, "removed", true);
-	changed = new_obj(df, roles, "changed", true);
-	if (added == NULL || removed == NULL || changed == NULL)
+	if (!new_changes(df, top, "roles", &added, &removed, &changed))
 		return;
 	for (i = 0; i < a->n_roles; i++)
 		if (gw_policy_role_by_name(b, a->roles[i].name) == NULL)
@@ -394,16 +419,10 @@ static void
 vlans_diff(struct diff *df, const struct gw_policy *a,
 	   const struct gw_policy *b, json_t *top)
 {
-	json_t *vlans = new_obj(df, top, "vlans", false);
 	json_t *added, *removed, *changed;
 	unsigned int vid;
 
-	if (vlans == NULL)
-		return;
-	added = new_obj(df, vlans, "added", true);
-	removed = new_obj(df, vlans, "removed", true);
-	changed = new_obj(df, vlans, "changed", true);
-	if (added == NULL || removed == NULL || changed == NULL)
+	if (!new_changes(df, top, "vlans", &added, &removed, &changed))
 		return;
 	/* VLAN 0 stands for untagged (GW_VLAN_NONE). */
 	for (vid = 0; vid <= GW_VLAN_MAX; vid++) {
@@ -433,18 +452,10 @@ vlans_diff(struct diff *df, const struct gw_policy *a,
 static const char **
 resolver_strs(struct diff *df, const struct gw_dns_policy *d, char **block)
 {
-	const char **v = calloc(d->n_resolvers + 1, sizeof(*v));
+	const char **v = str_block(df, d->n_resolvers, GW_ADDR_STRLEN, block);
 	size_t i;
 
-	*block = calloc(d->n_resolvers + 1, GW_ADDR_STRLEN);
-	if (v == NULL || *block == NULL) {
-		df->oom = true;
-		free(v);
-		free(*block);
-		*block = NULL;
-		return NULL;
-	}
-	for (i = 0; i < d->n_resolvers; i++)
+	for (i = 0; v != NULL && i < d->n_resolvers; i++)
 		v[i] = gw_addr_to_str(&d->resolvers[i], *block + i * GW_ADDR_STRLEN,
 				      GW_ADDR_STRLEN);
 	return v;
@@ -541,16 +552,10 @@ static void
 sigs_diff(struct diff *df, const struct gw_policy *a, const struct gw_policy *b,
 	  json_t *top)
 {
-	json_t *sigs = new_obj(df, top, "signatures", false);
 	json_t *added, *removed, *changed;
 	size_t i;
 
-	if (sigs == NULL)
-		return;
-	added = new_obj(df, sigs, "added", true);
-	removed = new_obj(df, sigs, "removed", true);
-	changed = new_obj(df, sigs, "changed", true);
-	if (added == NULL || removed == NULL || changed == NULL)
+	if (!new_changes(df, top, "signatures", &added, &removed, &changed))
 		return;
 	for (i = 0; i < a->n_sigs; i++)
 		if (sig_by_id(b, a->sigs[i].id) == NULL)

@@ -282,14 +282,6 @@ out:
 	free(items);
 }
 
-/* RFC 9110 token characters. */
-static bool
-is_tchar(char c)
-{
-	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-	       (c >= '0' && c <= '9') || strchr("!#$%&'*+-.^_`|~", c) != NULL;
-}
-
 static void
 role_methods(struct pol_loader *ld, const struct pol_kw *kw,
 	     const struct pol_node *v, void *base)
@@ -321,7 +313,7 @@ role_methods(struct pol_loader *ld, const struct pol_kw *kw,
 			continue;
 		}
 		for (i = 0; i < it->len; i++) {
-			if (!is_tchar(it->str[i])) {
+			if (!gw_is_tchar((uint8_t)it->str[i])) {
 				ok = false;
 				break;
 			}

@@ -2,7 +2,7 @@
 /*
  * libFuzzer target for the DNS parser, the CNAME chain and the binding
  * table. The input is parsed as one message (a UDP payload) and as a TCP
- * stream of length-prefixed messages. Every result is checked against the
+ * stream of length-prefixed messages (framed by gw_dns_tcp). Every result is checked against the
  * input: lengths within bounds, names NUL-terminated at their length,
  * chain names pointing into the parsed message, chain addresses taken
  * from its answers. The chain and each A/AAAA answer are then learned
@@ -21,6 +21,7 @@
 #include "common/gw_error.h"
 #include "dns/gw_dns.h"
 #include "dns/gw_dns_bind.h"
+#include "dns/gw_dns_tcp.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -206,26 +207,50 @@ one_message(const uint8_t *p, size_t len)
 	bind_msg(&msg, &c, cr);
 }
 
+/* The stream being fed, for the view check of the TCP callback. */
+struct tcp_input {
+	const uint8_t *data;
+	size_t size;
+	const struct gw_dns_tcp *st;
+	int calls;
+};
+
+static int
+tcp_message(void *arg, const uint8_t *m, size_t ml)
+{
+	struct tcp_input *in = arg;
+
+	in->calls++;
+	if (ml < GW_DNS_HEADER_LEN)
+		__builtin_trap();
+	if (m == NULL) {
+		if (ml <= in->st->cap)
+			__builtin_trap(); /* only a too-long message is skipped */
+		return 0;
+	}
+	if (!(m == in->st->buf && ml <= in->st->cap) &&
+	    !(m >= in->data && ml <= in->size &&
+	      (size_t)(m - in->data) <= in->size - ml))
+		__builtin_trap();
+	one_message(m, ml);
+	return 0;
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	size_t off = 0;
+	static uint8_t asm_buf[GW_DNS_TCP_MAX_DEFAULT];
+	struct gw_dns_tcp st;
+	struct tcp_input in = {data, size, &st, 0};
+	int r;
 
 	one_message(data, size);
 
-	/* The same bytes as a TCP stream of framed messages. */
-	while (off < size) {
-		const uint8_t *m = NULL;
-		size_t ml = 0;
-		int r = gw_dns_tcp_frame(data + off, size - off, &m, &ml);
-
-		if (r == GW_INCOMPLETE || r == GW_EMALFORMED)
-			break;
-		if (r < 2 + GW_DNS_HEADER_LEN || (size_t)r > size - off ||
-		    m != data + off + 2 || ml != (size_t)r - 2)
-			__builtin_trap();
-		one_message(m, ml);
-		off += (size_t)r;
-	}
+	/* The same bytes as a TCP stream of framed messages (gw_dns_tcp). */
+	if (gw_dns_tcp_init(&st, asm_buf, sizeof(asm_buf), 1) != 0)
+		__builtin_trap();
+	r = gw_dns_tcp_feed(&st, data, size, tcp_message, &in);
+	if ((r < 0 && r != GW_EMALFORMED) || (r >= 0 && r != in.calls))
+		__builtin_trap();
 	return 0;
 }

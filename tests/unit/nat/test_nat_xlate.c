@@ -692,38 +692,6 @@ START_TEST(test_icmp_all_zero)
 }
 END_TEST
 
-START_TEST(test_ttl_dec)
-{
-	static const struct {
-		uint8_t ttl;
-		int rc;
-	} t[] = {{64, 63}, {2, 1}, {255, 254}, {1, GW_ELIMIT},
-		 {0, GW_ELIMIT}, {128, 127}};
-	size_t k;
-
-	for (k = 0; k < GW_ARRAY_SIZE(t); k++) {
-		struct spec s = {GW_PROTO_UDP, IN_A, REM_A, 1, 2, 0, 4, 3,
-				 false, 0, 0};
-		uint8_t p[256], want[256];
-		size_t len;
-
-		s.ttl = t[k].ttl;
-		len = build_ip(p, &s);
-		if (t[k].ttl == 0)
-			p[8] = 0, w16(p + 10, 0), w16(p + 10, ref_csum(p, 24));
-		memcpy(want, p, len);
-		ck_assert_int_eq(gw_nat_ipv4_ttl_dec(p, len), t[k].rc);
-		if (t[k].rc > 0) {
-			want[8] = (uint8_t)t[k].rc;
-			w16(want + 10, 0);
-			w16(want + 10, ref_csum(want, 24));
-		}
-		assert_bytes(p, want, len);
-	}
-	ck_assert_int_eq(gw_nat_ipv4_ttl_dec((uint8_t *)"", 0), GW_EINVAL);
-}
-END_TEST
-
 static Suite *
 xlate_suite(void)
 {
@@ -736,7 +704,6 @@ xlate_suite(void)
 	tcase_add_test(tc, test_icmp_error_random);
 	tcase_add_test(tc, test_translate_refused);
 	tcase_add_test(tc, test_icmp_all_zero);
-	tcase_add_test(tc, test_ttl_dec);
 	suite_add_tcase(s, tc);
 	return s;
 }
