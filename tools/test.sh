@@ -120,6 +120,7 @@ if want inline; then
 	step inline-console bash tests/e2e/console.sh "$top/build"
 	step inline-keepalive bash tests/e2e/keepalive.sh "$top/build"
 	step inline-dns-reload bash tests/e2e/dns-reload.sh "$top/build"
+	step inline-nat bash tests/e2e/nat.sh "$top/build"
 fi
 
 if want bench; then

@@ -383,6 +383,11 @@ flow_apply(struct gw_flowview_flow *f, const struct gw_record *r)
 			memcpy(f->name, r->name, r->name_len);
 		}
 	}
+	if (r->has_snat) {
+		f->has_snat = 1;
+		f->snat_addr = r->snat_addr;
+		f->snat_port = r->snat_port;
+	}
 	if (r->type == GW_REC_END)
 		f->end_cause = r->end_cause;
 }

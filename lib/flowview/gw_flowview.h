@@ -66,6 +66,9 @@ struct gw_flowview_flow {
 	uint8_t app;        /* enum gw_app */
 	uint8_t rule_kind;  /* enum gw_rule_kind */
 	uint8_t bind_state; /* enum gw_bind_state */
+	uint8_t has_snat;   /* nat mode: snat_addr/snat_port are the translated source */
+	uint16_t snat_port;
+	struct gw_addr snat_addr;
 	uint8_t end_cause;  /* as gw_record.end_cause, when ended */
 	uint8_t name_len;
 	uint16_t vlan_outer;

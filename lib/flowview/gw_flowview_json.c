@@ -113,6 +113,15 @@ gw_flowview_flow_to_json(const struct gw_flowview_flow *f, uint64_t now_ns)
 					   json_string(rule) : json_null());
 	bad |= json_object_set_new(o, "bind",
 				   json_string(bind_text(f->bind_state)));
+	if (f->has_snat) {
+		char sa[GW_ADDR_STRLEN];
+
+		bad |= json_object_set_new(
+			o, "snat",
+			json_pack("{s:s,s:i}", "ip",
+				  gw_addr_to_str(&f->snat_addr, sa, sizeof(sa)),
+				  "port", (int)f->snat_port));
+	}
 	bad |= json_object_set_new(o, "pkts_toserver",
 				   json_integer((json_int_t)GW_MIN(f->pkts_toserver, (uint64_t)INT64_MAX)));
 	bad |= json_object_set_new(o, "pkts_toclient",

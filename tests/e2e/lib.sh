@@ -655,3 +655,209 @@ egw_mgmt_route()
 		ip route replace "$a/32" via 10.98.0.2 dev "$EGW_P-mr"
 	done
 }
+
+# ---- nat-mode testbed ----------------------------------------------------
+#
+#   ns $NS_WEB  w0 10.10.0.10/24 ─┐                                        ns $NS_SRV
+#     (via 10.10.0.1)             ├ vlantag ─ trunk ─ $IF_LAN [gateway] $IF_WAN ─ s0 198.51.100.1/24
+#   ns $NS_APP  a0 10.20.0.10/24 ─┘  (VID 10 / 20)        port 0   port 1        lo 203.0.113.10 (nginx)
+#     (via 10.20.0.1)                                                             lo 203.0.113.53 (dnsmasq)
+#
+# The gateway (gateway.mode: nat, tests/e2e/nat-policy.yaml) is the clients'
+# default gateway on each VLAN and SNATs what leaves by the WAN to the pool
+# 198.51.100.10-11; the server namespace knows no route to 10.0.0.0/8, so
+# only translated traffic can be answered. One vlantag process owns the
+# trunk: each client's frames get its VID, and a trunk frame goes back to the
+# client of its VID only. Each client namespace resolves names with the
+# testbed's dnsmasq (/etc/netns/NS/resolv.conf, which `ip netns exec` mounts).
+
+EGW_NAT_WEB4=10.10.0.10
+EGW_NAT_APP4=10.20.0.10
+EGW_NAT_GW_WEB=10.10.0.1
+EGW_NAT_GW_APP=10.20.0.1
+EGW_NAT_NEXT_HOP=198.51.100.1
+EGW_NAT_GW_WAN=198.51.100.2
+# shellcheck disable=SC2034 # for the scripts that source this file
+EGW_NAT_POOL=(198.51.100.10 198.51.100.11)
+EGW_NAT_WEB_SRV=203.0.113.10
+EGW_NAT_DNS=203.0.113.53
+EGW_NAT_VID_WEB=10
+EGW_NAT_VID_APP=20
+# Bytes of the rate-limited download (/big, nginx limit_rate) and its rate:
+# about 16 s.
+EGW_NAT_BIG_BYTES=2097152
+EGW_NAT_BIG_RATE=128k
+
+# egw_nat_netns_etc_reap: removes the resolv.conf directories of testbed
+# namespaces that no longer exist (a killed run's).
+egw_nat_netns_etc_reap()
+{
+	local d ns live
+	live=$(ip netns list 2>/dev/null | awk '{print $1}')
+	for d in /etc/netns/egw[0-9]*-web /etc/netns/egw[0-9]*-app /etc/netns/egw[0-9]*-srv; do
+		[ -d "$d" ] || continue
+		ns=$(basename "$d")
+		printf '%s\n' "$live" | grep -qxF "$ns" || rm -rf "$d"
+	done
+}
+
+# egw_nat_testbed_up: the picture above (after egw_init). Sets NS_WEB,
+# NS_APP, NS_SRV (and NS_C=NS_WEB, NS_S=NS_SRV for the generic helpers).
+egw_nat_testbed_up()
+{
+	local ns
+	NS_WEB="$EGW_P-web"
+	NS_APP="$EGW_P-app"
+	NS_SRV="$EGW_P-srv"
+	NS_C=$NS_WEB
+	NS_S=$NS_SRV
+	egw_nat_netns_etc_reap
+	egw_vlantag_bin
+	for ns in "$NS_WEB" "$NS_APP" "$NS_SRV"; do
+		_egw_ns_new "$ns"
+	done
+	_egw_veth "$EGW_P-wu" - w0 "$NS_WEB"
+	_egw_veth "$EGW_P-au" - a0 "$NS_APP"
+	# The trunk carries 4 bytes of tag on top of the hosts' 1500.
+	_egw_veth "$IF_LAN" - "$EGW_P-lt" - 1600 1600
+	_egw_veth "$IF_WAN" - s0 "$NS_SRV"
+	egw_bg vlantag - "$EGW_VLANTAG" --trunk "$EGW_P-lt" \
+		--untagged "$EGW_P-wu" --vid "$EGW_NAT_VID_WEB" \
+		--untagged "$EGW_P-au" --vid "$EGW_NAT_VID_APP"
+	ip -n "$NS_WEB" addr add "$EGW_NAT_WEB4/24" dev w0
+	ip -n "$NS_WEB" route add default via "$EGW_NAT_GW_WEB"
+	ip -n "$NS_APP" addr add "$EGW_NAT_APP4/24" dev a0
+	ip -n "$NS_APP" route add default via "$EGW_NAT_GW_APP"
+	ip -n "$NS_SRV" addr add "$EGW_NAT_NEXT_HOP/24" dev s0
+	ip -n "$NS_SRV" addr add "$EGW_NAT_WEB_SRV/32" dev lo
+	ip -n "$NS_SRV" addr add "$EGW_NAT_DNS/32" dev lo
+	for ns in "$NS_WEB" "$NS_APP"; do
+		mkdir -p "/etc/netns/$ns"
+		printf 'nameserver %s\noptions timeout:2 attempts:2\n' "$EGW_NAT_DNS" \
+			>"/etc/netns/$ns/resolv.conf"
+	done
+	egw_log "nat testbed $EGW_P up: ns $NS_WEB $NS_APP $NS_SRV, tmp $EGW_TMP"
+}
+
+# egw_nat_teardown PREFIX: what _egw_teardown_prefix removes, plus the
+# namespaces' /etc/netns directories.
+egw_nat_teardown()
+{
+	local p=$1
+	_egw_teardown_prefix "$p"
+	rm -rf "/etc/netns/$p-web" "/etc/netns/$p-app" "/etc/netns/$p-srv"
+}
+
+# egw_nat_servers_start: in the server ns, nginx on 203.0.113.10 (HTTP 80,
+# TLS 443, certificate of the testbed CA; / answers "egw-ok host=… sni=…",
+# /big is $EGW_NAT_BIG_BYTES random bytes sent at $EGW_NAT_BIG_RATE), whose
+# access log ($EGW_NAT_ACCESS_LOG) starts with $remote_addr, and dnsmasq
+# on 203.0.113.53 giving 203.0.113.10 for every test name.
+egw_nat_servers_start()
+{
+	local d="$EGW_TMP/nginx" n recs=()
+	EGW_S4_WEB=$EGW_NAT_WEB_SRV
+	EGW_S6_WEB=::1
+	[ -n "${EGW_CA:-}" ] || egw_certs
+	mkdir -p "$d/www"
+	head -c "$EGW_NAT_BIG_BYTES" /dev/urandom >"$d/www/big"
+	cat >"$d/nginx.conf" <<EOF
+user root;
+daemon off;
+worker_processes 1;
+pid $d/nginx.pid;
+error_log $d/error.log info;
+events { worker_connections 1024; }
+http {
+	log_format egw '\$remote_addr:\$remote_port \$server_addr:\$server_port '
+		'host="\$host" sni="\$ssl_server_name" "\$request" \$status \$body_bytes_sent';
+	access_log $d/access.log egw;
+	client_body_temp_path $d/body;
+	proxy_temp_path $d/proxy;
+	ssl_protocols TLSv1.2 TLSv1.3;
+	ssl_certificate $EGW_CRT;
+	ssl_certificate_key $EGW_KEY;
+	default_type text/html;
+	server {
+		listen $EGW_NAT_WEB_SRV:80;
+		listen $EGW_NAT_WEB_SRV:443 ssl;
+		server_name _;
+		root $d/www;
+		location = /big {
+			default_type application/octet-stream;
+			limit_rate $EGW_NAT_BIG_RATE;
+		}
+		location / {
+			return 200 '<!DOCTYPE html><html><head><title>egw</title></head><body><p id="egw">egw-ok host=\$host sni=\$ssl_server_name</p></body></html>\n';
+		}
+	}
+}
+EOF
+	ip netns exec "$NS_SRV" nginx -t -c "$d/nginx.conf" >"$EGW_TMP/nginx-t.log" 2>&1 ||
+		egw_die "nginx config: $(cat "$EGW_TMP/nginx-t.log")"
+	egw_bg nginx "$NS_SRV" nginx -c "$d/nginx.conf"
+	_egw_wait_listen "$NS_SRV" "$EGW_NAT_WEB_SRV:443" 10 || egw_die "nginx did not listen"
+	# shellcheck disable=SC2034 # for the scripts that source this file
+	EGW_NAT_ACCESS_LOG="$d/access.log"
+	for n in "${EGW_NAMES[@]}"; do
+		recs+=("$n=$EGW_NAT_WEB_SRV")
+	done
+	egw_dnsmasq_start dnsmasq "$EGW_NAT_DNS" "${recs[@]}"
+}
+
+# egw_nat_gw_wait [SECS]: waits until the gateway answers ARP for its
+# address on both VLANs (through the tagger) and on the WAN.
+egw_nat_gw_wait()
+{
+	local secs=${1:-60} t0=$SECONDS ok
+	while [ $((SECONDS - t0)) -lt "$secs" ]; do
+		kill -0 "$EGW_GW_PID" 2>/dev/null ||
+			egw_die "gateway exited: $(tail -n 20 "$EGW_TMP/gateway.log")"
+		ok=0
+		ip netns exec "$NS_WEB" "${EGW_TOOL[@]}" arp-probe --iface w0 \
+			--src "$EGW_NAT_WEB4" --dst "$EGW_NAT_GW_WEB" --timeout 2 \
+			>/dev/null 2>&1 && ok=$((ok + 1))
+		ip netns exec "$NS_APP" "${EGW_TOOL[@]}" arp-probe --iface a0 \
+			--src "$EGW_NAT_APP4" --dst "$EGW_NAT_GW_APP" --timeout 2 \
+			>/dev/null 2>&1 && ok=$((ok + 1))
+		ip netns exec "$NS_SRV" "${EGW_TOOL[@]}" arp-probe --iface s0 \
+			--src "$EGW_NAT_NEXT_HOP" --dst "$EGW_NAT_GW_WAN" --timeout 2 \
+			>/dev/null 2>&1 && ok=$((ok + 1))
+		if [ "$ok" = 3 ]; then
+			egw_log "gateway answers ARP on both VLANs and the WAN after $((SECONDS - t0))s"
+			return 0
+		fi
+		sleep 0.5
+	done
+	egw_die "gateway does not answer ARP after ${secs}s: $(tail -n 20 "$EGW_TMP/gateway.log")"
+}
+
+# egw_nat_workers N: EAL lcores, queue pairs and memory for N workers (call
+# before egw_gw_start); the lcores float over the machine's CPUs, so N may
+# exceed them (as in workers.sh).
+egw_nat_workers()
+{
+	local n=$1 cpus l i
+	[[ $n =~ ^[1-8]$ ]] || egw_die "workers: 1..8 (got '$n')"
+	cpus="0-$(($(nproc) - 1))"
+	l="0@($cpus)"
+	for ((i = 1; i <= n; i++)); do
+		l+=",$i@($cpus)"
+	done
+	EGW_GW_CORES=(--lcores "$l")
+	EGW_GW_QPAIRS=$n
+	EGW_GW_MEM=$((512 + 256 * (n - 1)))
+}
+
+# egw_nat_web_listener: an HTTP server on 10.10.0.10:8080 in the web ns (an
+# internal service the app role may reach across VLANs), logging each
+# request's client address to $EGW_TMP/weblistener.log.
+egw_nat_web_listener()
+{
+	mkdir -p "$EGW_TMP/webroot"
+	printf 'web-internal-ok\n' >"$EGW_TMP/webroot/index.html"
+	egw_bg weblistener "$NS_WEB" "$EGW_PY" -u -m http.server 8080 \
+		--bind "$EGW_NAT_WEB4" --directory "$EGW_TMP/webroot"
+	_egw_wait_listen "$NS_WEB" "$EGW_NAT_WEB4:8080" 10 ||
+		egw_die "web listener did not listen: $(cat "$EGW_TMP/weblistener.log")"
+}

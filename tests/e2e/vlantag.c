@@ -3,11 +3,18 @@
  * vlantag: user-space 802.1Q / QinQ tagger for the e2e testbed.
  *
  *   vlantag --untagged IF_A --trunk IF_B --vid N [--vid-outer M] [--verbose]
+ *   vlantag --trunk IF_B --untagged IF_A1 --vid N1 --untagged IF_A2 --vid N2 ...
  *
  * Frames received on IF_A get the tag(s) pushed (802.1Q VID N; with
  * --vid-outer an 802.1ad outer tag M in front of it) and are sent on IF_B.
  * Frames received on IF_B that carry exactly those tags get them popped and
  * are sent on IF_A; every other frame from IF_B is ignored.
+ *
+ * Several --untagged/--vid pairs (the i-th --vid belongs to the i-th
+ * --untagged, VIDs distinct, single tags only) put several access ports on
+ * one trunk: a frame from the trunk goes to the port of its VID only, the
+ * way a switch's VLAN membership works. One process owns the trunk, so no
+ * frame is read (and dropped or re-sent) by a tagger it is not meant for.
  *
  * The kernel under test has no 802.1Q module, so neither vlan devices nor tc
  * can do this. A packet socket still sees the tags, but the receive path
@@ -41,6 +48,7 @@
 #define VT_TPID_8021AD 0x88a8
 #define VT_TPID_9100 0x9100
 #define VT_VID_MASK 0x0fff
+#define VT_PAIRS_MAX 16
 
 struct vt_side {
 	const char *name;
@@ -69,7 +77,9 @@ static void
 vt_usage(FILE *f)
 {
 	fprintf(f, "usage: vlantag --untagged IF_A --trunk IF_B --vid N "
-		   "[--vid-outer M] [--verbose]\n");
+		   "[--vid-outer M] [--verbose]\n"
+		   "       vlantag --trunk IF_B --untagged IF_A1 --vid N1 "
+		   "[--untagged IF_A2 --vid N2 ...] [--verbose]\n");
 }
 
 static int
@@ -218,6 +228,23 @@ vt_send(const struct vt_side *s, const uint8_t *frame, size_t len,
 		st->tx_errors++;
 }
 
+/* The pair whose VID a trunk frame carries (single tag), or -1. */
+static int
+vt_pair_of(const uint8_t *f, size_t n, const uint16_t *vid, int n_pairs)
+{
+	uint16_t v;
+	int i;
+
+	if (n < ETH_HLEN + 4 || !vt_is_tpid(vt_get16(f + 12)) ||
+	    vt_is_tpid(vt_get16(f + 16)))
+		return -1;
+	v = vt_get16(f + 14) & VT_VID_MASK;
+	for (i = 0; i < n_pairs; i++)
+		if (vid[i] == v)
+			return i;
+	return -1;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -231,29 +258,40 @@ main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	static uint8_t buf[VT_HEADROOM + VT_FRAME_MAX];
-	struct vt_side a = { .fd = -1 }, b = { .fd = -1 };
+	/* a[0..n_pairs-1]: the untagged sides; b: the trunk. */
+	struct vt_side a[VT_PAIRS_MAX], b = { .fd = -1 };
 	struct vt_stats st = { 0 };
-	uint16_t vid = 0, vid_outer = 0;
+	uint16_t vid[VT_PAIRS_MAX], vid_outer = 0;
+	int n_a = 0, n_vid = 0, n_pairs, i, j;
 	bool verbose = false;
 	struct sigaction sa;
 	sigset_t block, orig;
-	struct pollfd pfd[2];
+	struct pollfd pfd[VT_PAIRS_MAX + 1];
 	size_t tag_len;
 	int opt, rc = 1;
 
+	for (i = 0; i < VT_PAIRS_MAX; i++)
+		a[i].fd = -1;
 	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'a':
-			a.name = optarg;
+			if (n_a == VT_PAIRS_MAX) {
+				fprintf(stderr, "vlantag: at most %d --untagged\n",
+					VT_PAIRS_MAX);
+				return 2;
+			}
+			a[n_a++].name = optarg;
 			break;
 		case 'b':
 			b.name = optarg;
 			break;
 		case 'v':
-			if (vt_parse_vid(optarg, &vid) < 0) {
+			if (n_vid == VT_PAIRS_MAX ||
+			    vt_parse_vid(optarg, &vid[n_vid]) < 0) {
 				fprintf(stderr, "vlantag: bad --vid %s\n", optarg);
 				return 2;
 			}
+			n_vid++;
 			break;
 		case 'o':
 			if (vt_parse_vid(optarg, &vid_outer) < 0) {
@@ -273,10 +311,22 @@ main(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (a.name == NULL || b.name == NULL || vid == 0 || optind != argc) {
+	if (n_a == 0 || b.name == NULL || n_a != n_vid || optind != argc) {
 		vt_usage(stderr);
 		return 2;
 	}
+	n_pairs = n_a;
+	if (vid_outer != 0 && n_pairs > 1) {
+		fprintf(stderr, "vlantag: --vid-outer takes a single pair\n");
+		return 2;
+	}
+	for (i = 0; i < n_pairs; i++)
+		for (j = i + 1; j < n_pairs; j++)
+			if (vid[i] == vid[j]) {
+				fprintf(stderr, "vlantag: VID %u given twice\n",
+					vid[i]);
+				return 2;
+			}
 	tag_len = vid_outer != 0 ? 8 : 4;
 
 	/*
@@ -293,28 +343,37 @@ main(int argc, char **argv)
 	sigaddset(&block, SIGINT);
 	sigprocmask(SIG_BLOCK, &block, &orig);
 
-	if (vt_open(&a) < 0 || vt_open(&b) < 0)
+	for (i = 0; i < n_pairs; i++)
+		if (vt_open(&a[i]) < 0)
+			goto out;
+	if (vt_open(&b) < 0)
 		goto out;
-	fprintf(stderr, "vlantag: %s <-> %s vid %u%s%.0u\n", a.name, b.name,
-		vid, vid_outer ? " outer " : "", vid_outer);
+	for (i = 0; i < n_pairs; i++)
+		fprintf(stderr, "vlantag: %s <-> %s vid %u%s%.0u\n", a[i].name,
+			b.name, vid[i], vid_outer ? " outer " : "", vid_outer);
 
-	pfd[0].fd = a.fd;
-	pfd[0].events = POLLIN;
-	pfd[1].fd = b.fd;
-	pfd[1].events = POLLIN;
+	/* pfd[0..n_pairs-1]: untagged sides, pfd[n_pairs]: the trunk. */
+	for (i = 0; i < n_pairs; i++) {
+		pfd[i].fd = a[i].fd;
+		pfd[i].events = POLLIN;
+	}
+	pfd[n_pairs].fd = b.fd;
+	pfd[n_pairs].events = POLLIN;
 	while (!vt_stop) {
-		int i, k;
+		int k;
 
-		if (ppoll(pfd, 2, NULL, &orig) < 0) {
+		if (ppoll(pfd, (nfds_t)n_pairs + 1, NULL, &orig) < 0) {
 			if (errno == EINTR)
 				continue;
 			perror("vlantag: ppoll");
 			goto out;
 		}
-		for (i = 0; i < 2; i++) {
+		for (i = 0; i <= n_pairs; i++) {
+			bool trunk = i == n_pairs;
+
 			if (pfd[i].revents & (POLLERR | POLLHUP | POLLNVAL)) {
 				fprintf(stderr, "vlantag: socket error on %s\n",
-					i == 0 ? a.name : b.name);
+					trunk ? b.name : a[i].name);
 				goto out;
 			}
 			if (!(pfd[i].revents & POLLIN))
@@ -322,12 +381,13 @@ main(int argc, char **argv)
 			for (k = 0; k < VT_BURST; k++) {
 				uint8_t *f = NULL;
 				ssize_t n = vt_recv(pfd[i].fd, buf, &f, &st);
+				int pi;
 
 				if (n < 0)
 					break;
 				if (n == 0)
 					continue;
-				if (i == 0) {
+				if (!trunk) {
 					/* Push: MACs move left into the headroom. */
 					if ((size_t)(f - buf) < tag_len) {
 						st.truncated++;
@@ -339,43 +399,40 @@ main(int argc, char **argv)
 						vt_put16(f + 12, VT_TPID_8021AD);
 						vt_put16(f + 14, vid_outer);
 						vt_put16(f + 16, VT_TPID_8021Q);
-						vt_put16(f + 18, vid);
+						vt_put16(f + 18, vid[i]);
 					} else {
 						vt_put16(f + 12, VT_TPID_8021Q);
-						vt_put16(f + 14, vid);
+						vt_put16(f + 14, vid[i]);
 					}
 					vt_send(&b, f, (size_t)n + tag_len, &st);
 					st.pushed++;
-				} else {
-					bool match;
-
-					if ((size_t)n < ETH_HLEN + tag_len) {
-						st.ignored++;
-						continue;
-					}
-					if (vid_outer != 0)
-						match = vt_is_tpid(vt_get16(f + 12)) &&
-							(vt_get16(f + 14) & VT_VID_MASK) == vid_outer &&
-							vt_get16(f + 16) == VT_TPID_8021Q &&
-							(vt_get16(f + 18) & VT_VID_MASK) == vid;
-					else
-						match = vt_is_tpid(vt_get16(f + 12)) &&
-							(vt_get16(f + 14) & VT_VID_MASK) == vid &&
-							!vt_is_tpid(vt_get16(f + 16));
-					if (!match) {
-						st.ignored++;
-						if (verbose)
-							fprintf(stderr, "vlantag: ignored "
-								"frame type %04x from %s\n",
-								vt_get16(f + 12), b.name);
-						continue;
-					}
-					/* Pop: MACs move right over the tags. */
-					memmove(f + tag_len, f, 2 * ETH_ALEN);
-					f += tag_len;
-					vt_send(&a, f, (size_t)n - tag_len, &st);
-					st.popped++;
+					continue;
 				}
+				if ((size_t)n < ETH_HLEN + tag_len) {
+					st.ignored++;
+					continue;
+				}
+				if (vid_outer != 0)
+					pi = vt_is_tpid(vt_get16(f + 12)) &&
+					     (vt_get16(f + 14) & VT_VID_MASK) == vid_outer &&
+					     vt_get16(f + 16) == VT_TPID_8021Q &&
+					     (vt_get16(f + 18) & VT_VID_MASK) == vid[0] ?
+						     0 : -1;
+				else
+					pi = vt_pair_of(f, (size_t)n, vid, n_pairs);
+				if (pi < 0) {
+					st.ignored++;
+					if (verbose)
+						fprintf(stderr, "vlantag: ignored "
+							"frame type %04x from %s\n",
+							vt_get16(f + 12), b.name);
+					continue;
+				}
+				/* Pop: MACs move right over the tags. */
+				memmove(f + tag_len, f, 2 * ETH_ALEN);
+				f += tag_len;
+				vt_send(&a[pi], f, (size_t)n - tag_len, &st);
+				st.popped++;
 			}
 		}
 	}
@@ -386,8 +443,9 @@ out:
 		(unsigned long long)st.pushed, (unsigned long long)st.popped,
 		(unsigned long long)st.ignored, (unsigned long long)st.truncated,
 		(unsigned long long)st.tx_errors);
-	if (a.fd >= 0)
-		close(a.fd);
+	for (i = 0; i < n_pairs; i++)
+		if (a[i].fd >= 0)
+			close(a[i].fd);
 	if (b.fd >= 0)
 		close(b.fd);
 	return rc;
