@@ -246,6 +246,8 @@ for line in open(eve):
     if e.get("event_type") == "flow":
         flows[e["flow_id"]] = gw.get("worker")
         continue
+    if e.get("event_type") not in ("tls", "http", "drop", "allow"):
+        continue  # metrics alerts and stats, nat: not verdicts
     name = (e.get("tls") or {}).get("sni") or (e.get("http") or {}).get("hostname")
     seen.setdefault(e.get("src_port"), []).append(
         "deny %s" % gw.get("reason") if gw.get("verdict") == "deny"
