@@ -19,7 +19,7 @@ if [ "$(id -u)" -ne 0 ]; then
 	exit 2
 fi
 bash tools/install-deps.sh
-build=${BUILD_DIR:-$build}
+build=${BUILD_DIR:-$top/build}
 [ -d "$build" ] || meson setup "$build" >/dev/null
 ninja -C "$build" >/dev/null
 
