@@ -681,6 +681,9 @@ EGW_NAT_GW_WAN=198.51.100.2
 EGW_NAT_POOL=(198.51.100.10 198.51.100.11)
 EGW_NAT_WEB_SRV=203.0.113.10
 EGW_NAT_DNS=203.0.113.53
+# An allowed resolver address with nothing listening: its ICMP port
+# unreachable answers test the translation of ICMP errors.
+EGW_NAT_DNS_CLOSED=203.0.113.54
 EGW_NAT_VID_WEB=10
 EGW_NAT_VID_APP=20
 # Bytes of the rate-limited download (/big, nginx limit_rate) and its rate:
@@ -731,6 +734,7 @@ egw_nat_testbed_up()
 	ip -n "$NS_SRV" addr add "$EGW_NAT_NEXT_HOP/24" dev s0
 	ip -n "$NS_SRV" addr add "$EGW_NAT_WEB_SRV/32" dev lo
 	ip -n "$NS_SRV" addr add "$EGW_NAT_DNS/32" dev lo
+	ip -n "$NS_SRV" addr add "$EGW_NAT_DNS_CLOSED/32" dev lo
 	for ns in "$NS_WEB" "$NS_APP"; do
 		mkdir -p "/etc/netns/$ns"
 		printf 'nameserver %s\noptions timeout:2 attempts:2\n' "$EGW_NAT_DNS" \

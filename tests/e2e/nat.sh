@@ -158,6 +158,32 @@ for spec in "$NS_WEB:$EGW_NAT_GW_WEB:web" "$NS_APP:$EGW_NAT_GW_APP:app"; do
 	fi
 done
 
+# ---- ICMP errors from outside ----------------------------------------------
+# A DNS query to an allowed resolver address where nothing listens: the
+# server's port unreachable (to the pool address, quoting the translated
+# packet) must reach the client translated back (ECONNREFUSED on its socket).
+stats "$EGW_TMP/stats_icmp0.json"
+got=$(egw_web "$EGW_PY" -c '
+import socket, sys
+q = bytes.fromhex("abcd01000001000000000000") + b"\x07allowed\x04test\x00\x00\x01\x00\x01"
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.settimeout(3)
+s.connect((sys.argv[1], 53)); s.send(q)
+try:
+    s.recv(512); print("answered")
+except ConnectionRefusedError:
+    print("refused")
+except socket.timeout:
+    print("timeout")
+' "$EGW_NAT_DNS_CLOSED" 2>&1) || true
+stats "$EGW_TMP/stats_icmp1.json"
+d=$("$EGW_PY" -c 'import json,sys; a,b=(sum(w["translated_in"] for w in json.load(open(f))["nat"]) for f in sys.argv[1:]); print(b-a)' \
+	"$EGW_TMP/stats_icmp0.json" "$EGW_TMP/stats_icmp1.json" 2>&1) || true
+if [ "$got" = refused ] && [[ $d =~ ^[1-9][0-9]*$ ]]; then
+	egw_ok "ICMP port unreachable from outside reaches the inside client translated back (ECONNREFUSED; translated_in +$d)"
+else
+	egw_fail "ICMP error from outside is translated back to the inside client" "client: $got, translated_in +$d"
+fi
+
 # ---- unsolicited inbound ----------------------------------------------------
 
 stats "$EGW_TMP/stats0.json"
@@ -245,9 +271,11 @@ fi
 # Every IPv4 source that reached the server's link: the pool only (the
 # server's own addresses aside), and no inside address as a destination.
 # The gateway's WAN address only as the source of its echo replies.
+# (The outer source only: an ICMP error carries the quoted header's too.)
 srcs=$(tshark -n -r "$SRV_PCAP" -Y "ip && !(icmp.type == 0 && ip.src == $EGW_NAT_GW_WAN)" \
-	-T fields -e ip.src 2>/dev/null | sort -u |
-	grep -vxF -e "$EGW_NAT_NEXT_HOP" -e "$EGW_NAT_WEB_SRV" -e "$EGW_NAT_DNS" | paste -sd' ' -) || true
+	-T fields -e ip.src -E occurrence=f 2>/dev/null | sort -u |
+	grep -vxF -e "$EGW_NAT_NEXT_HOP" -e "$EGW_NAT_WEB_SRV" -e "$EGW_NAT_DNS" \
+		-e "$EGW_NAT_DNS_CLOSED" | paste -sd' ' -) || true
 inside=$(tshark -n -r "$SRV_PCAP" -Y 'ip.addr == 10.0.0.0/8' 2>/dev/null | wc -l)
 total=$(tshark -n -r "$SRV_PCAP" -Y ip 2>/dev/null | wc -l)
 if [ -n "$srcs" ] && ! printf '%s\n' $srcs | grep -Evq "$POOL_RE" && [ "$inside" -eq 0 ]; then
