@@ -681,6 +681,11 @@ EGW_NAT_GW_WAN=198.51.100.2
 EGW_NAT_POOL=(198.51.100.10 198.51.100.11)
 EGW_NAT_WEB_SRV=203.0.113.10
 EGW_NAT_DNS=203.0.113.53
+# IPv6 (web VLAN and WAN), routed without translation.
+EGW_NAT_WEB6=fd00:10::10
+EGW_NAT_GW_WEB6=fd00:10::1
+EGW_NAT_NEXT_HOP6=2001:db8:100::1
+EGW_NAT_GW_WAN6=2001:db8:100::2
 # An allowed resolver address with nothing listening: its ICMP port
 # unreachable answers test the translation of ICMP errors.
 EGW_NAT_DNS_CLOSED=203.0.113.54
@@ -735,6 +740,10 @@ egw_nat_testbed_up()
 	ip -n "$NS_SRV" addr add "$EGW_NAT_WEB_SRV/32" dev lo
 	ip -n "$NS_SRV" addr add "$EGW_NAT_DNS/32" dev lo
 	ip -n "$NS_SRV" addr add "$EGW_NAT_DNS_CLOSED/32" dev lo
+	ip -n "$NS_WEB" addr add "$EGW_NAT_WEB6/64" dev w0 nodad
+	ip -n "$NS_WEB" -6 route add default via "$EGW_NAT_GW_WEB6"
+	ip -n "$NS_SRV" addr add "$EGW_NAT_NEXT_HOP6/64" dev s0 nodad
+	ip -n "$NS_SRV" -6 route add "${EGW_NAT_WEB6%::*}::/64" via "$EGW_NAT_GW_WAN6"
 	for ns in "$NS_WEB" "$NS_APP"; do
 		mkdir -p "/etc/netns/$ns"
 		printf 'nameserver %s\noptions timeout:2 attempts:2\n' "$EGW_NAT_DNS" \

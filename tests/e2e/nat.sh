@@ -70,6 +70,7 @@ CURL=(curl -sS --max-time 10 --cacert "$EGW_CA")
 egw_web() { egw_in "$NS_WEB" "$@"; }
 egw_app() { egw_in "$NS_APP" "$@"; }
 egw_srv() { egw_in "$NS_SRV" "$@"; }
+one_line() { tr '\n' '|' | tail -c "${1:-300}"; }
 
 # stats FILE: gwctl --json stats into FILE.
 stats()
@@ -182,6 +183,30 @@ if [ "$got" = refused ] && [[ $d =~ ^[1-9][0-9]*$ ]]; then
 	egw_ok "ICMP port unreachable from outside reaches the inside client translated back (ECONNREFUSED; translated_in +$d)"
 else
 	egw_fail "ICMP error from outside is translated back to the inside client" "client: $got, translated_in +$d"
+fi
+
+# ---- IPv6: routed without translation -----------------------------------------
+egw_bg http6 "$NS_SRV" "$EGW_PY" -u -m http.server 80 --bind "$EGW_NAT_NEXT_HOP6"
+_egw_wait_listen "$NS_SRV" "[$EGW_NAT_NEXT_HOP6]:80" 10 || egw_log "IPv6 server did not listen"
+out=$(egw_web timeout 5 ping -6 -c 1 -W 2 "$EGW_NAT_GW_WEB6" 2>&1) || true
+if grep -q "bytes from $EGW_NAT_GW_WEB6" <<<"$out"; then
+	egw_ok "IPv6: the web VLAN's gateway $EGW_NAT_GW_WEB6 answers ND and echo"
+else
+	egw_fail "IPv6: ping -6 $EGW_NAT_GW_WEB6" "$(one_line <<<"$out")"
+fi
+rc=0
+out=$(egw_web curl -sS -m 5 -o /dev/null -w '%{http_code}' \
+	--resolve "allowed.test:80:[$EGW_NAT_NEXT_HOP6]" http://allowed.test/ 2>&1) || rc=$?
+if [ "$rc" -eq 0 ] && [ "$out" = 200 ] && grep -q "^$EGW_NAT_WEB6 " "$EGW_TMP/http6.log"; then
+	egw_ok "IPv6: web reaches allowed.test over IPv6, the server sees the inside address $EGW_NAT_WEB6 (no translation)"
+else
+	egw_fail "IPv6: web reaches allowed.test untranslated" "curl $rc $out" "$(tail -n 2 "$EGW_TMP/http6.log" | one_line)"
+fi
+out=$(egw_web timeout 5 ping -6 -c 1 -W 2 -t 1 "$EGW_NAT_NEXT_HOP6" 2>&1) || true
+if grep -q "From $EGW_NAT_GW_WEB6 .*Time exceeded" <<<"$out"; then
+	egw_ok "IPv6: hop limit 1 gets time exceeded from $EGW_NAT_GW_WEB6"
+else
+	egw_fail "IPv6: hop limit 1 gets time exceeded" "$(one_line <<<"$out")"
 fi
 
 # ---- unsolicited inbound ----------------------------------------------------
@@ -343,8 +368,8 @@ ok*) egw_ok "EVE nat: the download's mapping ${got#ok } (nginx saw the same addr
 esac
 
 got=$(jq_py "$EGW_TMP/stats1.json" '"%d %d %d" % (s["flows_denied_by_reason"].get("cidr_not_allowed", -1), s["flows_denied_by_reason"].get("fqdn_not_allowed", -1), s["drops"].get("ttl_exceeded", -1))')
-check "gwctl: denied cidr_not_allowed 1 (app), fqdn_not_allowed 2 (web), drops ttl_exceeded 2" \
-	"1 2 2" "$got"
+check "gwctl: denied cidr_not_allowed 1 (app), fqdn_not_allowed 2 (web), drops ttl_exceeded 3 (2 IPv4, 1 IPv6)" \
+	"1 2 3" "$got"
 got=$(jq_py "$EGW_TMP/stats1.json" '"echo %s ttl %s garp %s translated_out %s translated_in %s" % tuple(sum(w[k] for w in s["nat"]) >= m for k, m in (("echo_replies", 3), ("ttl_exceeded", 2), ("garp", 1), ("translated_out", 10), ("translated_in", 10)))')
 check "gwctl nat section: echo_replies>=3 ttl_exceeded>=2 garp>=1 translated_out/in>=10" \
 	"echo True ttl True garp True translated_out True translated_in True" "$got"
