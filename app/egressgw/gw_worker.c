@@ -15,6 +15,7 @@
 #include <rte_ring_elem.h>
 
 #include "common/gw_error.h"
+#include "common/gw_util.h"
 #include "http/gw_http.h"
 #include "pkt/gw_pkt.h"
 #include "tls/gw_tls.h"
@@ -209,10 +210,7 @@ q_hash(const struct gw_addr *a)
 
 	memcpy(&x, a->b, 8);
 	memcpy(&y, a->b + 8, 8);
-	x ^= y * 0x9e3779b97f4a7c15ULL;
-	x ^= x >> 29;
-	x *= 0xbf58476d1ce4e5b9ULL;
-	return (uint32_t)(x >> 32);
+	return (uint32_t)gw_hash64(x ^ gw_hash64(y));
 }
 
 /* Index of a in the quarantine list, or -1. */
