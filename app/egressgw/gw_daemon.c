@@ -70,6 +70,15 @@ tsc_to_ns(uint64_t tsc)
 }
 
 uint64_t
+gw_realtime_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+uint64_t
 gw_daemon_now_ns(void)
 {
 	return tsc_to_ns(rte_rdtsc());
@@ -390,8 +399,7 @@ gw_cmd_daemon(int argc, char **argv)
 	if (gd.ctl_path == NULL)
 		gd.ctl_path = gd.policy->gw.ctl_socket;
 	gd.policy->version = 1;
-	clock_gettime(CLOCK_REALTIME, &rt);
-	gd.policy_loaded_ns = (uint64_t)rt.tv_sec * 1000000000ULL + (uint64_t)rt.tv_nsec;
+	gd.policy_loaded_ns = gw_realtime_ns();
 	gd.start_ns = gd.policy_loaded_ns;
 
 	RTE_LCORE_FOREACH_WORKER(lcore) {

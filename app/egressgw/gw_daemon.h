@@ -98,6 +98,8 @@ json_t *gw_daemon_reload(struct gw_daemon *d, bool dry_run, char *err,
 /* One line on stdout about a reload's result (res may be NULL: err). */
 void gw_daemon_log_reload(const json_t *res, const char *err, const char *by);
 
+/* CLOCK_REALTIME in ns (record and event times). */
+uint64_t gw_realtime_ns(void);
 /* The workers' clock (TSC in ns), for commands that carry times. */
 uint64_t gw_daemon_now_ns(void);
 

@@ -142,7 +142,6 @@ cmd_stats(const char *cmd, json_t *args, void *arg, char *err, size_t errlen)
 	struct gw_stats_port ports[GW_NB_PORTS];
 	struct gw_stats_worker *workers;
 	struct gw_stats_snapshot s;
-	struct timespec now;
 	json_t *j;
 	unsigned int i;
 
@@ -157,11 +156,9 @@ cmd_stats(const char *cmd, json_t *args, void *arg, char *err, size_t errlen)
 	fill_port(&ports[GW_PORT_WAN], gd->port_id[GW_PORT_WAN], "wan");
 	for (i = 0; i < gd->n_workers; i++)
 		fill_worker(&workers[i], &gd->workers[i], i);
-	clock_gettime(CLOCK_REALTIME, &now);
 	memset(&s, 0, sizeof(s));
 	s.version = GW_VERSION;
-	s.uptime_s = ((uint64_t)now.tv_sec * 1000000000ULL +
-		      (uint64_t)now.tv_nsec - gd->start_ns) / 1000000000ULL;
+	s.uptime_s = (gw_realtime_ns() - gd->start_ns) / 1000000000ULL;
 	s.policy_source = gd->config_path;
 	s.policy_version = gd->policy->version;
 	s.policy_loaded_ns = gd->policy_loaded_ns;

@@ -10,7 +10,6 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 
 #include <jansson.h>
 #include <rte_lcore.h>
@@ -27,15 +26,6 @@
 #define SIG_DRIFT 9100001
 #define SIG_BEACON 9100002
 #define SIG_NEW_DEST 9100003
-
-static uint64_t
-realtime_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
 
 static void
 on_alert(const struct gw_metrics_alert *a, void *arg)
@@ -138,7 +128,7 @@ metrics_cfg(const struct gw_policy *p, struct gw_metrics_cfg *c)
 	c->beacon_max_jitter = m->beacon_max_jitter;
 	c->beacon_max_bytes = m->beacon_max_bytes;
 	c->alert_new_destination = m->new_destination_alerts;
-	c->hash_seed = realtime_ns();
+	c->hash_seed = gw_realtime_ns();
 }
 
 int
@@ -180,7 +170,7 @@ gw_daemon_obs_init(struct gw_daemon *d)
 void
 gw_daemon_obs_poll(struct gw_daemon *d)
 {
-	uint64_t now = realtime_ns();
+	uint64_t now = gw_realtime_ns();
 	uint64_t iv = (uint64_t)d->policy->mon.stats_interval_s * 1000000000ULL;
 
 	if (d->evidence != NULL)

@@ -70,7 +70,6 @@ gw_daemon_quarantine(struct gw_daemon *d, const struct gw_addr *host,
 		     const char *reason, char *err, size_t errlen)
 {
 	struct gw_quarantine *q = NULL;
-	struct timespec ts;
 	struct gw_cmd cmd;
 	unsigned int i;
 
@@ -86,9 +85,7 @@ gw_daemon_quarantine(struct gw_daemon *d, const struct gw_addr *host,
 		}
 		q = &d->quarantine[d->n_quarantine++];
 		q->host = *host;
-		clock_gettime(CLOCK_REALTIME, &ts);
-		q->since_ns = (uint64_t)ts.tv_sec * 1000000000ULL +
-			      (uint64_t)ts.tv_nsec;
+		q->since_ns = gw_realtime_ns();
 	}
 	snprintf(q->reason, sizeof(q->reason), "%s",
 		 reason != NULL && reason[0] != '\0' ? reason : "operator");

@@ -8,7 +8,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <jansson.h>
 
@@ -24,15 +23,6 @@
 
 #define FLOWS_LIMIT_DEFAULT 100
 #define FLOWS_LIMIT_MAX 10000
-
-static uint64_t
-now_realtime_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
 
 static int
 get_addr(json_t *args, const char *key, bool required, struct gw_addr *a,
@@ -105,7 +95,7 @@ gw_daemon_cmd_flows(const char *cmd, json_t *args, void *arg, char *err,
 	bool has_host;
 	long limit = FLOWS_LIMIT_DEFAULT;
 	size_t n, total = 0, i;
-	uint64_t now = now_realtime_ns();
+	uint64_t now = gw_realtime_ns();
 	json_t *res, *a, *den;
 	(void)cmd;
 
@@ -170,7 +160,7 @@ gw_daemon_cmd_why(const char *cmd, json_t *args, void *arg, char *err,
 	struct gw_addr src, dst;
 	bool has_src, has_dst;
 	long dport = 0;
-	uint64_t now = now_realtime_ns();
+	uint64_t now = gw_realtime_ns();
 	json_t *res;
 	size_t n;
 	int rc;
@@ -344,7 +334,7 @@ gw_daemon_flip_flows(struct gw_daemon *d, const struct gw_policy *p,
 	struct gw_flowview_flow *fl;
 	struct gw_flowview_stats st;
 	struct gw_match_scratch *scratch = NULL;
-	uint64_t now = now_realtime_ns();
+	uint64_t now = gw_realtime_ns();
 	size_t n, i, checked = 0;
 	json_t *flipped = json_array();
 	bool reset = revoke && p->gw.reload.reset_revoked;

@@ -40,15 +40,6 @@ struct reload_job {
 };
 
 static uint64_t
-realtime_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
-
-static uint64_t
 mono_ns(void)
 {
 	struct timespec ts;
@@ -263,7 +254,7 @@ gw_daemon_reload(struct gw_daemon *d, bool dry_run, char *err, size_t errlen)
 						     "stays",
 						     j->p->gw.evidence.dir));
 			publish(d, j->snap);
-			d->policy_loaded_ns = realtime_ns();
+			d->policy_loaded_ns = gw_realtime_ns();
 		}
 	}
 	json_object_set_new(res, "duration_ms",
@@ -272,7 +263,7 @@ gw_daemon_reload(struct gw_daemon *d, bool dry_run, char *err, size_t errlen)
 		d->reloads++;
 		if (j->rc != 0)
 			d->reload_failures++;
-		d->last_reload_ns = realtime_ns();
+		d->last_reload_ns = gw_realtime_ns();
 		d->last_reload_ok = j->rc == 0;
 		snprintf(d->last_reload_error, sizeof(d->last_reload_error),
 			 "%s",

@@ -293,9 +293,9 @@ gw_worker_nat_record(struct gw_worker *w, const struct gw_nat_map *map,
 	r.worker = (uint8_t)w->id;
 	r.ts_ns = w->now_ns + w->realtime_off;
 	r.start_ns = map->create_ns + w->realtime_off;
-	gw_nat_addr_to_gw(map->in_addr, &r.src);
+	gw_addr_from_v4_u32(&r.src, map->in_addr);
 	r.sport = map->in_port;
-	gw_nat_addr_to_gw(map->ext_addr, &r.snat_addr);
+	gw_addr_from_v4_u32(&r.snat_addr, map->ext_addr);
 	r.snat_port = map->ext_port;
 	r.has_snat = 1;
 	r.nat_event = event;

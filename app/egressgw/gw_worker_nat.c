@@ -43,13 +43,6 @@ struct gw_wnat {
 	struct gw_wnat_stats st;
 };
 
-static inline uint32_t
-v4_of(const struct gw_addr *a)
-{
-	return (uint32_t)a->b[12] << 24 | (uint32_t)a->b[13] << 16 |
-	       (uint32_t)a->b[14] << 8 | a->b[15];
-}
-
 static bool
 is_pool(const struct gw_wnat *n, const struct gw_addr *a)
 {
@@ -57,7 +50,7 @@ is_pool(const struct gw_wnat *n, const struct gw_addr *a)
 
 	if (!gw_addr_is_v4(a))
 		return false;
-	x = v4_of(a);
+	x = gw_addr_v4_u32(a);
 	while (lo < hi) {
 		uint32_t mid = lo + (hi - lo) / 2;
 
@@ -69,17 +62,6 @@ is_pool(const struct gw_wnat *n, const struct gw_addr *a)
 			hi = mid;
 	}
 	return false;
-}
-
-/* The first bits bits of a and b are equal. */
-static bool
-prefix_match(const struct gw_addr *a, const struct gw_addr *b, unsigned int bits)
-{
-	unsigned int k = bits / 8, r = bits % 8;
-
-	if (bits > 128 || memcmp(a->b, b->b, k) != 0)
-		return false;
-	return r == 0 || ((a->b[k] ^ b->b[k]) & (uint8_t)(0xff << (8 - r))) == 0;
 }
 
 static inline uint16_t
@@ -155,7 +137,7 @@ gw_wnat_create(const struct gw_wnat_cfg *c)
 	if (n->pool_addrs == NULL)
 		goto fail;
 	for (i = 0; i < nc->pool.n_addrs; i++)
-		n->pool_addrs[i] = v4_of(&nc->pool.addrs[i]);
+		n->pool_addrs[i] = gw_addr_v4_u32(&nc->pool.addrs[i]);
 	n->pool.n_addrs = nc->pool.n_addrs;
 	n->pool.addrs = n->pool_addrs;
 	n->pool.port_lo = nc->pool.port_lo;
@@ -362,7 +344,7 @@ arp_learn(struct gw_worker *w, uint16_t port_in, struct rte_mbuf *m,
 	       (i == n->ifs.wan && is_pool(n, &tpa));
 	/* Learn the sender: a reply to us, or a request for one of ours;
 	 * others' chatter only refreshes entries we already have. */
-	if (v4_of(&spa) != 0)
+	if (gw_addr_v4_u32(&spa) != 0)
 		gw_neigh_update(n->neigh, (uint16_t)i, &spa, arp.sha,
 				arp.op == GW_ARP_OP_REPLY && ours, ours,
 				w->now_ns, &neigh_cbs, w);
@@ -510,7 +492,7 @@ denat(struct gw_worker *w, struct rte_mbuf *m, struct gw_pkt_meta *meta)
 		gw_worker_drop(w, m, GW_REASON_NAT_NO_MAPPING);
 		return false;
 	}
-	owner = gw_nat_owner(&n->pool, v4_of(ext), port);
+	owner = gw_nat_owner(&n->pool, gw_addr_v4_u32(ext), port);
 	if (owner >= 0 && (unsigned int)owner != n->worker && n->handoff != NULL) {
 		struct gw_handoff h = {.m = m, .port = GW_PORT_WAN};
 
@@ -522,7 +504,7 @@ denat(struct gw_worker *w, struct rte_mbuf *m, struct gw_pkt_meta *meta)
 		}
 		return false;
 	}
-	map = gw_nat_lookup_out(n->nat, proto, v4_of(ext), port);
+	map = gw_nat_lookup_out(n->nat, proto, gw_addr_v4_u32(ext), port);
 	if (map == NULL) {
 		gw_worker_drop(w, m, GW_REASON_NAT_NO_MAPPING);
 		return false;
@@ -578,15 +560,18 @@ gw_wnat_rx(struct gw_worker *w, uint16_t port_in, struct rte_mbuf *m,
 	if (port_in == GW_PORT_LAN) {
 		const struct gw_l3_if *f = &n->ifs.ifs[i];
 		bool v4 = meta->af == GW_AF_INET;
+		struct gw_cidr net;
 
 		if (v4 ? !f->has_v4 : !f->has_v6) {
 			/* No such family on this VLAN (e.g. IPv6 chatter). */
 			gw_worker_drop(w, m, GW_REASON_NOT_FOR_US);
 			return true;
 		}
-		/* Only what its VLAN may send (uRPF-like). */
-		if (!prefix_match(v4 ? &f->v4 : &f->v6, &meta->src,
-				  v4 ? 96u + f->v4_plen : f->v6_plen)) {
+		/* Only what its VLAN may send (uRPF-like); the compare
+		 * ignores the host bits of the interface address. */
+		net.addr = v4 ? f->v4 : f->v6;
+		net.plen = (uint8_t)(v4 ? 96u + f->v4_plen : f->v6_plen);
+		if (!gw_cidr_contains(&net, &meta->src)) {
 			gw_worker_drop(w, m, GW_REASON_BAD_SOURCE);
 			return true;
 		}
@@ -645,8 +630,8 @@ out_mapping(struct gw_wnat *n, const struct gw_pkt_meta *meta)
 	if (meta->is_icmp_error)
 		/* An inside host's error about a packet it received. */
 		return gw_nat_lookup_in(n->nat, meta->inner_proto,
-					v4_of(&meta->inner_dst), meta->inner_dport);
-	return gw_nat_lookup_in(n->nat, meta->proto, v4_of(&meta->src),
+					gw_addr_v4_u32(&meta->inner_dst), meta->inner_dport);
+	return gw_nat_lookup_in(n->nat, meta->proto, gw_addr_v4_u32(&meta->src),
 				meta->sport);
 }
 
@@ -741,7 +726,7 @@ gw_wnat_flow_start(struct gw_worker *w, struct gw_flow *f,
 		return 0; /* stays inside, or IPv6: routed untranslated */
 	if (meta->proto == GW_PROTO_ICMP && meta->icmp_type != 8)
 		return GW_REASON_NAT_NO_MAPPING;
-	rc = gw_nat_acquire(n->nat, meta->proto, v4_of(&meta->src), meta->sport,
+	rc = gw_nat_acquire(n->nat, meta->proto, gw_addr_v4_u32(&meta->src), meta->sport,
 			    w->now_ns, &map);
 	if (rc == GW_ENOSPC)
 		return GW_REASON_NAT_EXHAUSTED;
@@ -761,7 +746,7 @@ gw_wnat_flow_end(struct gw_worker *w, struct gw_flow *f)
 	if ((f->flags & GW_FLOW_F_NAT) == 0)
 		return;
 	f->flags &= (uint8_t)~GW_FLOW_F_NAT;
-	map = gw_nat_lookup_in(w->nat->nat, f->key.proto, v4_of(client_addr(f)),
+	map = gw_nat_lookup_in(w->nat->nat, f->key.proto, gw_addr_v4_u32(client_addr(f)),
 			       f->key.port[f->client_idx]);
 	if (map != NULL)
 		gw_nat_unref(map, f->tcp_state == GW_TCP_ESTABLISHED);
@@ -775,11 +760,11 @@ gw_wnat_snat(struct gw_worker *w, const struct gw_flow *f, struct gw_addr *addr,
 
 	if ((f->flags & GW_FLOW_F_NAT) == 0)
 		return false;
-	map = gw_nat_lookup_in(w->nat->nat, f->key.proto, v4_of(client_addr(f)),
+	map = gw_nat_lookup_in(w->nat->nat, f->key.proto, gw_addr_v4_u32(client_addr(f)),
 			       f->key.port[f->client_idx]);
 	if (map == NULL)
 		return false;
-	gw_nat_addr_to_gw(map->ext_addr, addr);
+	gw_addr_from_v4_u32(addr, map->ext_addr);
 	*port = map->ext_port;
 	return true;
 }

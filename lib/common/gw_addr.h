@@ -37,6 +37,23 @@ gw_addr_from_v6(struct gw_addr *a, const uint8_t v6[16])
 	memcpy(a->b, v6, 16);
 }
 
+/* IPv4 address as a host-order 32-bit value, and back (mapped form). */
+static inline uint32_t
+gw_addr_v4_u32(const struct gw_addr *a)
+{
+	return (uint32_t)a->b[12] << 24 | (uint32_t)a->b[13] << 16 |
+	       (uint32_t)a->b[14] << 8 | a->b[15];
+}
+
+static inline void
+gw_addr_from_v4_u32(struct gw_addr *a, uint32_t v)
+{
+	uint8_t b[4] = {(uint8_t)(v >> 24), (uint8_t)(v >> 16), (uint8_t)(v >> 8),
+			(uint8_t)v};
+
+	gw_addr_from_v4(a, b);
+}
+
 static inline bool
 gw_addr_is_v4(const struct gw_addr *a)
 {

@@ -59,7 +59,7 @@
  * n_addrs * 3 * slice_ports / 8 bytes.
  *
  * Addresses in this API are IPv4 in host byte order (0xc0000201 is
- * 192.0.2.1); gw_nat_addr_to_gw() converts for records and logs.
+ * 192.0.2.1); gw_addr_from_v4_u32() (common/gw_addr.h) converts for records and logs.
  */
 
 #define GW_NAT_MAX_ADDRS 4096
@@ -202,17 +202,6 @@ const struct gw_nat_stats *gw_nat_stats(const struct gw_nat *nat);
  * worker's slice (for stats and tests); GW_EINVAL on bad arguments. */
 int64_t gw_nat_free_ports(const struct gw_nat *nat, uint8_t proto,
 			  uint32_t addr_idx);
-
-static inline void
-gw_nat_addr_to_gw(uint32_t host_order, struct gw_addr *a)
-{
-	uint8_t v4[4] = {
-		(uint8_t)(host_order >> 24), (uint8_t)(host_order >> 16),
-		(uint8_t)(host_order >> 8), (uint8_t)host_order,
-	};
-
-	gw_addr_from_v4(a, v4);
-}
 
 /*
  * Packet translation on raw bytes, in place: l3 points to the IPv4 header,

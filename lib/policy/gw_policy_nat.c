@@ -19,22 +19,6 @@
 
 /* ---- addresses ---- */
 
-static uint32_t
-v4_of(const struct gw_addr *a)
-{
-	return (uint32_t)a->b[12] << 24 | (uint32_t)a->b[13] << 16 |
-	       (uint32_t)a->b[14] << 8 | a->b[15];
-}
-
-static void
-v4_set(struct gw_addr *a, uint32_t v)
-{
-	uint8_t b[4] = {(uint8_t)(v >> 24), (uint8_t)(v >> 16), (uint8_t)(v >> 8),
-			(uint8_t)v};
-
-	gw_addr_from_v4(a, b);
-}
-
 /* Clears the bits of a below plen (over the mapped space). */
 static void
 addr_mask(struct gw_addr *a, unsigned int plen)
@@ -337,7 +321,7 @@ pool_entry_parse(const char *s, uint32_t *lo, uint64_t *count)
 			return "invalid prefix (host bits must be clear)";
 		if (!gw_addr_is_v4(&c.addr) || c.plen < 96)
 			return "the pool is IPv4 only";
-		*lo = v4_of(&c.addr);
+		*lo = gw_addr_v4_u32(&c.addr);
 		*count = UINT64_C(1) << (128 - c.plen);
 		return NULL;
 	}
@@ -351,17 +335,17 @@ pool_entry_parse(const char *s, uint32_t *lo, uint64_t *count)
 			return "invalid range (expected FIRST-LAST)";
 		if (!gw_addr_is_v4(&a) || !gw_addr_is_v4(&b))
 			return "the pool is IPv4 only";
-		if (v4_of(&a) > v4_of(&b))
+		if (gw_addr_v4_u32(&a) > gw_addr_v4_u32(&b))
 			return "the range's first address is above its last";
-		*lo = v4_of(&a);
-		*count = (uint64_t)v4_of(&b) - v4_of(&a) + 1;
+		*lo = gw_addr_v4_u32(&a);
+		*count = (uint64_t)gw_addr_v4_u32(&b) - gw_addr_v4_u32(&a) + 1;
 		return NULL;
 	}
 	if (gw_addr_parse(s, &a) != 0)
 		return "invalid address";
 	if (!gw_addr_is_v4(&a))
 		return "the pool is IPv4 only";
-	*lo = v4_of(&a);
+	*lo = gw_addr_v4_u32(&a);
 	*count = 1;
 	return NULL;
 }
@@ -430,7 +414,7 @@ kw_pool_addrs(struct pol_loader *ld, const struct pol_kw *kw,
 		for (j = i - 1; j > 0 && items[j - 1].addr == items[i].addr; j--)
 			;
 		reported[items[i].item] = true;
-		v4_set(&a, items[i].addr);
+		gw_addr_from_v4_u32(&a, items[i].addr);
 		saved = pol_path_push(ld, "[%u]", items[i].item);
 		pol_err(ld, nodes[items[i].item],
 			"pool address %s is listed twice (first at line %u)",
@@ -442,7 +426,7 @@ kw_pool_addrs(struct pol_loader *ld, const struct pol_kw *kw,
 		goto out;
 	for (i = 0; i < n; i++)
 		if (i == 0 || items[i].addr != items[i - 1].addr)
-			v4_set(&pool->addrs[pool->n_addrs++], items[i].addr);
+			gw_addr_from_v4_u32(&pool->addrs[pool->n_addrs++], items[i].addr);
 out:
 	free(items);
 	free(nodes);
@@ -468,7 +452,7 @@ fmt_pool_addrs(const struct pol_kw *kw, const void *base, char *buf,
 		int n;
 
 		while (j + 1 < pool->n_addrs &&
-		       v4_of(&pool->addrs[j + 1]) == v4_of(&pool->addrs[j]) + 1)
+		       gw_addr_v4_u32(&pool->addrs[j + 1]) == gw_addr_v4_u32(&pool->addrs[j]) + 1)
 			j++;
 		gw_addr_to_str(&pool->addrs[i], a, sizeof(a));
 		gw_addr_to_str(&pool->addrs[j], b, sizeof(b));
