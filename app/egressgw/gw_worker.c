@@ -378,6 +378,13 @@ send_rst(struct gw_worker *w, const struct rte_mbuf *tmpl, bool to_sender,
 	emit_pkt(w, port, m);
 }
 
+/* The pending state a flow holds, NULL when none. */
+static inline struct gw_flow_ext *
+flow_ext(const struct gw_worker *w, const struct gw_flow *f)
+{
+	return gw_flow_ext_at(w->ext_pool, f->ext);
+}
+
 /* ---- inspection states of allowed connections ---- */
 
 static struct gw_insp_slot *
@@ -395,6 +402,7 @@ insp_get(struct gw_worker *w, struct gw_flow *f)
 	w->insp_free = sl->next_free;
 	sl->next_free = 0;
 	sl->dns = NULL;
+	sl->text = 0;
 	w->insp_used++;
 	f->insp = i + 1;
 	return sl;
@@ -406,6 +414,39 @@ insp_of(struct gw_worker *w, const struct gw_flow *f)
 	return f->insp != 0 ? &w->insp[f->insp - 1] : NULL;
 }
 
+/*
+ * Head texts: a tracked HTTP connection holds one only while it reads a
+ * later request head that spans segments (most heads begin and end in one
+ * segment, so the text goes back at once). None free: the caller denies
+ * (inspect_full), counted with the inspection states.
+ */
+static bool
+text_lend(struct gw_worker *w, struct gw_insp_slot *sl)
+{
+	if (sl->text != 0)
+		return true;
+	if (w->n_text_free == 0) {
+		w->st.insp_exhausted++;
+		return false;
+	}
+	sl->text = w->text_free[--w->n_text_free] + 1;
+	/* Between heads by construction: a head being read keeps its text. */
+	(void)gw_http_conn_set_text(&sl->http, &w->texts[sl->text - 1]);
+	return true;
+}
+
+/* Takes the text back unless a head is being read (force: the slot ends). */
+static void
+text_return(struct gw_worker *w, struct gw_insp_slot *sl, bool force)
+{
+	if (sl->text == 0)
+		return;
+	if (!gw_http_conn_set_text(&sl->http, NULL) && !force)
+		return;
+	w->text_free[w->n_text_free++] = sl->text - 1;
+	sl->text = 0;
+}
+
 static void
 insp_put(struct gw_worker *w, struct gw_flow *f)
 {
@@ -413,6 +454,7 @@ insp_put(struct gw_worker *w, struct gw_flow *f)
 
 	if (sl == NULL)
 		return;
+	text_return(w, sl, true);
 	if (sl->dns != NULL) {
 		gw_dns_tcp_pool_put(w->dns_tcp, sl->dns);
 		sl->dns = NULL;
@@ -449,7 +491,7 @@ pending_remove(struct gw_worker *w, const struct gw_flow *f)
 static void
 release_ext_drop(struct gw_worker *w, struct gw_flow *f, unsigned int reason)
 {
-	struct gw_flow_ext *e = f->ext;
+	struct gw_flow_ext *e = flow_ext(w, f);
 	uint16_t i;
 
 	if (e == NULL)
@@ -460,7 +502,7 @@ release_ext_drop(struct gw_worker *w, struct gw_flow *f, unsigned int reason)
 	e->n_held = 0;
 	pending_remove(w, f);
 	gw_flow_ext_put(w->ext_pool, e);
-	f->ext = NULL;
+	f->ext = 0;
 }
 
 static void flow_deny(struct gw_worker *w, struct gw_flow *f,
@@ -529,12 +571,18 @@ http_feed(struct gw_worker *w, struct gw_flow *f, const uint8_t *p,
 	unsigned int reason;
 	int n;
 
+	if (sl != NULL && !text_lend(w, sl)) {
+		memset(ni, 0, sizeof(*ni));
+		ni->app = GW_APP_HTTP;
+		return GW_REASON_INSPECT_FULL;
+	}
 	while (sl != NULL) {
 		n = gw_http_conn_feed(&sl->http, p, len, &ev);
 		if (n < 0)
 			ev.type = GW_HTTP_EV_MALFORMED;
 		switch (ev.type) {
 		case GW_HTTP_EV_NEED_MORE:
+			text_return(w, sl, false);
 			return 0;
 		case GW_HTTP_EV_HEAD:
 			/* The first head was judged while the flow was held. */
@@ -565,7 +613,7 @@ static bool
 http_track_start(struct gw_worker *w, struct gw_flow *f,
 		 const struct gw_decision *d, const struct gw_name_info *first)
 {
-	struct gw_flow_ext *e = f->ext;
+	struct gw_flow_ext *e = flow_ext(w, f);
 	struct gw_insp_slot *sl = insp_get(w, f);
 	struct gw_name_info ni;
 	unsigned int reason;
@@ -574,7 +622,7 @@ http_track_start(struct gw_worker *w, struct gw_flow *f,
 		flow_deny(w, f, GW_REASON_INSPECT_FULL, d, first, NULL);
 		return false;
 	}
-	gw_http_conn_init(&sl->http, f->client_isn + 1, &sl->text);
+	gw_http_conn_init(&sl->http, f->client_isn + 1, NULL);
 	reason = http_feed(w, f, e->stream.buf, gw_stream_contig(&e->stream),
 			   &ni);
 	if (reason != 0) {
@@ -624,7 +672,7 @@ static void
 flow_allow(struct gw_worker *w, struct gw_flow *f, const struct gw_decision *d,
 	   const struct gw_name_info *ni)
 {
-	struct gw_flow_ext *e = f->ext;
+	struct gw_flow_ext *e = flow_ext(w, f);
 
 	uint32_t end = 0;
 	bool track = false;
@@ -660,7 +708,7 @@ flow_allow(struct gw_worker *w, struct gw_flow *f, const struct gw_decision *d,
 		e->n_held = 0;
 		pending_remove(w, f);
 		gw_flow_ext_put(w->ext_pool, e);
-		f->ext = NULL;
+		f->ext = 0;
 	}
 	send_record(w, f, GW_REC_VERDICT, ni, 0);
 }
@@ -686,9 +734,11 @@ flow_deny(struct gw_worker *w, struct gw_flow *f, unsigned int reason,
 	w->st.deny_flows[reason]++;
 
 	if (f->key.proto == GW_PROTO_TCP) {
-		if (tmpl == NULL && f->ext != NULL && f->ext->n_held > 0) {
+		struct gw_flow_ext *he = flow_ext(w, f);
+
+		if (tmpl == NULL && he != NULL && he->n_held > 0) {
 			/* Keep one held frame as the template until the resets are built. */
-			held_tmpl = f->ext->held[--f->ext->n_held];
+			held_tmpl = he->held[--he->n_held];
 			w->st.held_packets--;
 			tmpl = held_tmpl;
 		}
@@ -826,7 +876,7 @@ verify_ask(struct gw_worker *w, struct gw_flow *f, const char *name,
 	struct gw_record r;
 	size_t len = strlen(name);
 
-	if (w->verify_timeout_ns == 0 || w->cmd_ring == NULL || f->ext == NULL)
+	if (w->verify_timeout_ns == 0 || w->cmd_ring == NULL || f->ext == 0)
 		return false;
 	p = pending_ref(w, f);
 	if (p == NULL || p->verify != GW_VERIFY_NONE)
@@ -930,7 +980,7 @@ classify_http(struct gw_worker *w, struct gw_flow *f, const uint8_t *buf,
 static void
 classify(struct gw_worker *w, struct gw_flow *f)
 {
-	struct gw_flow_ext *e = f->ext;
+	struct gw_flow_ext *e = flow_ext(w, f);
 	const uint8_t *buf = e->stream.buf;
 	uint32_t len = gw_stream_contig(&e->stream);
 	uint8_t need = f->app;
@@ -988,7 +1038,7 @@ static void
 pending_client_segment(struct gw_worker *w, struct gw_flow *f,
 		       struct rte_mbuf *m, const struct gw_pkt_meta *meta)
 {
-	struct gw_flow_ext *e = f->ext;
+	struct gw_flow_ext *e = flow_ext(w, f);
 	const uint8_t *payload;
 	int rc;
 
@@ -1026,7 +1076,7 @@ pending_client_segment(struct gw_worker *w, struct gw_flow *f,
 			drop_pkt(w, m, GW_REASON_REASSEMBLY_LIMIT);
 			return;
 		}
-		f->ext = e;
+		f->ext = gw_flow_ext_ref(w->ext_pool, e);
 		w->pending[w->n_pending].flow = f;
 		w->pending[w->n_pending].deadline_ns = e->deadline_ns;
 		w->pending[w->n_pending].verify = GW_VERIFY_NONE;
@@ -1067,11 +1117,10 @@ flow_create(struct gw_worker *w, const struct gw_flow_key *key, uint32_t hash,
 		return NULL;
 	f->id = (uint64_t)w->id << 56 | (w->next_flow_id++ & ((1ULL << 56) - 1));
 	f->verdict = GW_VERDICT_PENDING;
-	f->ext = NULL;
+	f->ext = 0;
 	f->bind_ref = 0;
 	f->insp = 0;
-	f->dns_qhash[0] = 0;
-	f->dns_qhash[1] = 0;
+	/* gw_flow_insert zeroed the rest, udp_dns included (no query yet). */
 	RTE_SET_USED(m);
 	w->st.flows_created++;
 	return f;
@@ -1127,14 +1176,14 @@ dns_query_hash(const struct gw_dns_msg *m)
  * one for another name, is logged but not learned.
  */
 static bool
-dns_answer_expected(struct gw_flow *f, uint16_t id, uint32_t qhash)
+dns_answer_expected(struct gw_flow_dnsq *q, uint16_t id, uint32_t qhash)
 {
 	unsigned int i;
 
 	for (i = 0; i < 2; i++) {
-		if (f->dns_qhash[i] != 0 && f->dns_qid[i] == id &&
-		    f->dns_qhash[i] == qhash) {
-			f->dns_qhash[i] = 0; /* one answer per query */
+		if (q->qhash[i] != 0 && q->qid[i] == id &&
+		    q->qhash[i] == qhash) {
+			q->qhash[i] = 0; /* one answer per query */
 			return true;
 		}
 	}
@@ -1147,10 +1196,12 @@ dns_answer_expected(struct gw_flow *f, uint16_t id, uint32_t qhash)
  * name bindings. Returns false for a message that does not parse (the
  * caller drops it: nothing but DNS goes to a resolver).
  */
-/* One DNS message of an allowed DNS flow: parsed, logged, maybe learned. */
+/* One DNS message of an allowed DNS flow: parsed, logged, maybe learned.
+ * q: the queries the flow remembers (in the flow over UDP, in its
+ * inspection state over TCP). */
 static bool
-dns_message(struct gw_worker *w, struct gw_flow *f, enum gw_flow_dir dir,
-	    const uint8_t *p, size_t len)
+dns_message(struct gw_worker *w, struct gw_flow *f, struct gw_flow_dnsq *q,
+	    enum gw_flow_dir dir, const uint8_t *p, size_t len)
 {
 	struct gw_dns_msg *msg = w->dns_msg;
 	struct gw_dns_chain *chain = w->dns_chain;
@@ -1174,16 +1225,16 @@ dns_message(struct gw_worker *w, struct gw_flow *f, enum gw_flow_dir dir,
 	if (!msg->hdr.qr && dir == GW_DIR_TO_SERVER) {
 		/* Remember the last two queries (A and AAAA often go together):
 		 * only their answers may teach bindings. */
-		if (f->dns_qid[0] != msg->hdr.id) {
-			f->dns_qid[1] = f->dns_qid[0];
-			f->dns_qhash[1] = f->dns_qhash[0];
+		if (q->qid[0] != msg->hdr.id) {
+			q->qid[1] = q->qid[0];
+			q->qhash[1] = q->qhash[0];
 		}
-		f->dns_qid[0] = msg->hdr.id;
-		f->dns_qhash[0] = qhash;
+		q->qid[0] = msg->hdr.id;
+		q->qhash[0] = qhash;
 	}
 	if (msg->hdr.qr && dir == GW_DIR_TO_CLIENT &&
 	    msg->hdr.rcode == GW_DNS_RCODE_NOERROR &&
-	    dns_answer_expected(f, msg->hdr.id, qhash) &&
+	    dns_answer_expected(q, msg->hdr.id, qhash) &&
 	    gw_dns_chain_addrs(msg, chain) > 0) {
 		r.dns_ttl = chain->ttl;
 		r.dns_n_addrs = (uint8_t)RTE_MIN(chain->n_addrs,
@@ -1201,6 +1252,7 @@ dns_message(struct gw_worker *w, struct gw_flow *f, enum gw_flow_dir dir,
 struct dns_tcp_ctx {
 	struct gw_worker *w;
 	struct gw_flow *f;
+	struct gw_flow_dnsq *q;
 	enum gw_flow_dir dir;
 };
 
@@ -1211,7 +1263,7 @@ dns_tcp_msg(void *arg, const uint8_t *msg, size_t len)
 
 	if (msg == NULL)
 		return 0; /* longer than the framing buffer: passes unread */
-	return dns_message(c->w, c->f, c->dir, msg, len) ? 0 : GW_EMALFORMED;
+	return dns_message(c->w, c->f, c->q, c->dir, msg, len) ? 0 : GW_EMALFORMED;
 }
 
 /*
@@ -1235,16 +1287,19 @@ dns_tcp_segment(struct gw_worker *w, struct gw_flow *f, enum gw_flow_dir dir,
 		/* From the first payload on; taken later (none was free), the
 		 * state finds the stream ahead of it and parses nothing. */
 		sl = insp_get(w, f);
-		if (sl != NULL)
+		if (sl != NULL) {
+			memset(&sl->dnsq, 0, sizeof(sl->dnsq));
 			sl->dns = gw_dns_tcp_pool_get(w->dns_tcp,
 						      f->client_isn + 1,
 						      f->server_isn + 1);
+		}
 		if (sl == NULL || sl->dns == NULL) {
 			insp_put(w, f);
 			w->st.dns_tcp_unparsed++;
 			return true;
 		}
 	}
+	c.q = &sl->dnsq;
 	st = &sl->dns->dir[dir];
 	switch (gw_dns_tcp_seq(st, seq, (uint32_t)len, &skip)) {
 	case GW_DNS_TCP_SEG_OLD:
@@ -1277,7 +1332,7 @@ dns_inspect(struct gw_worker *w, struct gw_flow *f, enum gw_flow_dir dir,
 	if (meta->proto == GW_PROTO_TCP)
 		return dns_tcp_segment(w, f, dir, p, meta->payload_len,
 				       meta->seq);
-	return dns_message(w, f, dir, p, meta->payload_len);
+	return dns_message(w, f, &f->udp_dns, dir, p, meta->payload_len);
 }
 
 /*
@@ -2053,6 +2108,18 @@ gw_worker_create(const struct gw_worker_cfg *cfg)
 			w->insp[i].next_free = i + 2 <= w->insp_cap ? i + 2 : 0;
 		w->insp_free = w->insp_cap > 0 ? 1 : 0;
 	}
+	/* Later heads that span segments, at once: a quarter of the first
+	 * heads the pending pool can hold (at least 64). */
+	w->text_cap = RTE_MAX(g->pending_capacity / 4, 64u);
+	w->texts = calloc(w->text_cap, sizeof(*w->texts));
+	w->text_free = calloc(w->text_cap, sizeof(*w->text_free));
+	if (w->text_free != NULL) {
+		uint32_t i;
+
+		for (i = 0; i < w->text_cap; i++)
+			w->text_free[i] = w->text_cap - 1 - i;
+		w->n_text_free = w->text_cap;
+	}
 	w->dns_tcp = gw_dns_tcp_pool_create(GW_DNS_TCP_FLOWS, 0);
 	w->qlist = calloc(GW_QUARANTINE_MAX, sizeof(*w->qlist));
 	w->qslot = calloc(2 * GW_QUARANTINE_MAX, sizeof(*w->qslot));
@@ -2080,7 +2147,8 @@ gw_worker_create(const struct gw_worker_cfg *cfg)
 		}
 	}
 	if (w->flows == NULL || w->qlist == NULL || w->qslot == NULL ||
-	    w->insp == NULL || w->dns_tcp == NULL || w->ext_pool == NULL || w->pending == NULL ||
+	    w->insp == NULL || w->texts == NULL || w->text_free == NULL ||
+	    w->dns_tcp == NULL || w->ext_pool == NULL || w->pending == NULL ||
 	    w->tls_scratch == NULL || w->bind == NULL || w->dns_msg == NULL ||
 	    w->dns_chain == NULL ||
 	    (w->own_scratch &&
@@ -2105,6 +2173,8 @@ gw_worker_free(struct gw_worker *w)
 	free(w->qlist);
 	free(w->qslot);
 	free(w->insp);
+	free(w->texts);
+	free(w->text_free);
 	gw_dns_tcp_pool_free(w->dns_tcp);
 	free(w->pending);
 	free(w->tls_scratch);

@@ -115,8 +115,9 @@ struct gw_worker_cfg {
  */
 struct gw_insp_slot {
 	struct gw_http_conn http;
-	struct gw_http_conn_text text;
+	uint32_t text;                  /* head text lent while a later head is read: index + 1 */
 	struct gw_dns_tcp_flow *dns;    /* from the worker's dns_tcp pool */
+	struct gw_flow_dnsq dnsq;       /* DNS over TCP: the queries answers must match */
 	uint32_t next_free;
 };
 
@@ -199,6 +200,12 @@ struct gw_worker {
 	uint32_t insp_cap;
 	uint32_t insp_free;     /* free list head: index + 1, 0 empty */
 	uint32_t insp_used;
+	/* Text of the HTTP head being read (method, host), lent to a tracked
+	 * connection only while it reads one (gw_http_conn_in_head). */
+	struct gw_http_conn_text *texts; /* text_cap */
+	uint32_t *text_free;    /* stack of free text indices */
+	uint32_t text_cap;
+	uint32_t n_text_free;
 	struct gw_dns_tcp_pool *dns_tcp;
 	uint32_t n_quarantine;
 	struct gw_addr *qlist;  /* quarantined hosts, GW_QUARANTINE_MAX */

@@ -28,9 +28,10 @@
  * processed) until it is removed. Slots are handed out from a LIFO free
  * list first and otherwise from a high-water mark, which keeps the used
  * part of the array dense: the expiry sweep and walks only cover
- * [0, hwm). For a slot in use, `hash` holds the key hash (removal needs it
- * to find the index bucket) and `client_idx` is 0 or 1; for a free slot,
- * `client_idx` is FLOW_FREE and `hash` links the free list.
+ * [0, hwm). For a slot in use `client_idx` is 0 or 1 (entries do not keep
+ * their hash: removal, which needs it to find the index bucket, recomputes
+ * it from the key); for a free slot, `client_idx` is FLOW_FREE and `rule`
+ * links the free list.
  *
  * The index is open addressing with linear probing over an array of at
  * least 2 * capacity buckets (a power of two) of (hash, slot) pairs, 8
@@ -43,13 +44,13 @@
  *    and ~2.5 for a miss, and a probe sequence always meets an empty bucket;
  *  - eight buckets share a cache line, so those probes usually cost one
  *    line for the index plus one for the flow whose stored 32-bit hash
- *    matched (the 44-byte key is only compared after the hash matches);
+ *    matched (the 40-byte key is only compared after the hash matches);
  *  - deletion by backward shift (Knuth 6.4, algorithm R) leaves no
  *    tombstones, so probe lengths do not degrade under churn and no
  *    rehash is ever needed;
  *  - insertion cannot fail while there is a free slot (cuckoo can), and
  *    everything is allocated once, at create.
- * Memory per flow: sizeof(struct gw_flow) + 16..32 bytes of index.
+ * Memory per flow: sizeof(struct gw_flow) (128) + 16..32 bytes of index.
  *
  * Closed flows
  * ------------
@@ -101,11 +102,13 @@ struct gw_flow_table {
 	uint32_t closed_tail;
 	uint32_t closed_len;
 	uint64_t next_id;
+	gw_flow_hash_fn hash_fn;
 	struct gw_flow_timeouts to;
 };
 
-_Static_assert(sizeof(struct gw_flow_key) == 44, "flow key layout");
-_Static_assert(sizeof(struct gw_flow) <= 160, "struct gw_flow grew");
+_Static_assert(sizeof(struct gw_flow_key) == 40, "flow key layout: five words");
+_Static_assert(sizeof(struct gw_flow) == 128, "struct gw_flow: two cache lines");
+_Static_assert(offsetof(struct gw_flow, id) == 64, "struct gw_flow: second line");
 _Static_assert(FLOW_CAPACITY_MAX <= CQ_END, "slot indices fit the FIFO link");
 
 void
@@ -138,7 +141,7 @@ gw_flow_key_make(struct gw_flow_key *key, uint16_t vlan_outer,
 }
 
 /*
- * Hash: CRC32C of the 44 key bytes (5 x 64-bit words + one 32-bit word),
+ * Hash: CRC32C of the 40 key bytes (5 x 64-bit words),
  * then the murmur3 finaliser. CRC32C is one instruction per 8 bytes on
  * x86 (SSE4.2) and arm64 (CRC extension), but it is linear over GF(2):
  * keys that differ only in a few structured bits (a port range) can
@@ -147,10 +150,9 @@ gw_flow_key_make(struct gw_flow_key *key, uint16_t vlan_outer,
  * the same value, so hashes do not depend on the build flags.
  */
 static inline void
-flow_key_words(const struct gw_flow_key *key, uint64_t w[5], uint32_t *tail)
+flow_key_words(const struct gw_flow_key *key, uint64_t w[5])
 {
 	memcpy(w, key, 40);
-	memcpy(tail, (const uint8_t *)key + 40, 4);
 }
 
 #if !defined(FLOW_CRC_HW_ONLY)
@@ -244,28 +246,26 @@ static uint32_t
 flow_hash_hw(const struct gw_flow_key *key)
 {
 	uint64_t w[5];
-	uint32_t tail;
 	uint64_t crc = UINT32_MAX;
 	int i;
 
-	flow_key_words(key, w, &tail);
+	flow_key_words(key, w);
 	for (i = 0; i < 5; i++)
 		crc = __builtin_ia32_crc32di(crc, w[i]);
-	return __builtin_ia32_crc32si((uint32_t)crc, tail);
+	return (uint32_t)crc;
 }
 #elif defined(__ARM_FEATURE_CRC32)
 static uint32_t
 flow_hash_hw(const struct gw_flow_key *key)
 {
 	uint64_t w[5];
-	uint32_t tail;
 	uint32_t crc = UINT32_MAX;
 	int i;
 
-	flow_key_words(key, w, &tail);
+	flow_key_words(key, w);
 	for (i = 0; i < 5; i++)
 		crc = __crc32cd(crc, w[i]);
-	return __crc32cw(crc, tail);
+	return crc;
 }
 #endif
 
@@ -292,12 +292,11 @@ static inline bool
 flow_key_eq(const struct gw_flow_key *a, const struct gw_flow_key *b)
 {
 	uint64_t x[5], y[5];
-	uint32_t xt, yt;
 
-	flow_key_words(a, x, &xt);
-	flow_key_words(b, y, &yt);
+	flow_key_words(a, x);
+	flow_key_words(b, y);
 	return ((x[0] ^ y[0]) | (x[1] ^ y[1]) | (x[2] ^ y[2]) | (x[3] ^ y[3]) |
-		(x[4] ^ y[4]) | (xt ^ yt)) == 0;
+		(x[4] ^ y[4])) == 0;
 }
 
 void
@@ -378,6 +377,7 @@ gw_flow_table_create(uint32_t capacity, const struct gw_flow_timeouts *to)
 	t->closed_head = FLOW_NIL;
 	t->closed_tail = FLOW_NIL;
 	t->next_id = 1;
+	t->hash_fn = gw_flow_key_hash;
 	if (to != NULL)
 		t->to = *to;
 	else
@@ -387,6 +387,12 @@ gw_flow_table_create(uint32_t capacity, const struct gw_flow_timeouts *to)
 fail:
 	gw_flow_table_free(t);
 	return NULL;
+}
+
+void
+gw_flow_table_set_hash(struct gw_flow_table *t, gw_flow_hash_fn fn)
+{
+	t->hash_fn = fn != NULL ? fn : gw_flow_key_hash;
 }
 
 void
@@ -433,10 +439,9 @@ gw_flow_prefetch_entry(const struct gw_flow_table *t, uint32_t hash)
 	if (b->slot != FLOW_NIL && b->hash == hash) {
 		const char *f = (const char *)&t->flows[b->slot];
 
-		/* struct gw_flow spans three lines: key, state, counters. */
+		/* struct gw_flow is two lines: key and state, then counters. */
 		__builtin_prefetch(f);
 		__builtin_prefetch(f + 64);
-		__builtin_prefetch(f + 128);
 	}
 }
 
@@ -468,7 +473,7 @@ gw_flow_insert(struct gw_flow_table *t, const struct gw_flow_key *key,
 		return NULL;
 	if (t->free_head != FLOW_NIL) {
 		idx = t->free_head;
-		t->free_head = t->flows[idx].hash;
+		t->free_head = t->flows[idx].rule;
 	} else {
 		idx = t->hwm++;
 	}
@@ -490,7 +495,6 @@ gw_flow_insert(struct gw_flow_table *t, const struct gw_flow_key *key,
 		t->next_id = 1;
 	f->first_ns = now_ns;
 	f->last_ns = now_ns;
-	f->hash = hash;
 
 	i = flow_home(t, hash);
 	while (t->buckets[i].slot != FLOW_NIL)
@@ -527,7 +531,8 @@ gw_flow_remove(struct gw_flow_table *t, struct gw_flow *f)
 	if (idx == FLOW_NIL)
 		return; /* not ours, or already removed */
 
-	i = flow_home(t, f->hash);
+	/* The entry does not keep its hash (128 bytes): removal recomputes it. */
+	i = flow_home(t, t->hash_fn(&f->key));
 	while (t->buckets[i].slot != idx)
 		i = flow_next(t, i);
 
@@ -552,7 +557,7 @@ gw_flow_remove(struct gw_flow_table *t, struct gw_flow *f)
 
 	/* Still linked in the closed FIFO if queued: dropped when it reaches the head. */
 	f->client_idx = FLOW_FREE;
-	f->hash = t->free_head;
+	f->rule = t->free_head;
 	t->free_head = idx;
 	t->count--;
 }

@@ -18,10 +18,11 @@
 struct gw_flow_key {
 	struct gw_addr addr[2]; /* canonical order: (addr[0],port[0]) <= (addr[1],port[1]) */
 	uint16_t port[2];
-	uint16_t vlan_outer;
-	uint16_t vlan_inner;
-	uint8_t proto;
-	uint8_t pad[3]; /* always zero: keys are hashed and compared as bytes */
+	/* VIDs are 12 bits (GW_VLAN_NONE 0): with the protocol, one word, so
+	 * that a key is exactly five 64-bit words (hashed and compared as such). */
+	uint32_t vlan_outer : 12;
+	uint32_t vlan_inner : 12;
+	uint32_t proto : 8;
 };
 
 /* Direction of a packet relative to the flow's initiator. */
@@ -60,43 +61,54 @@ struct gw_flow_timeouts {
 
 struct gw_flow_ext; /* pending-flow state: reassembly + hold queue (gw_flow_ext.h) */
 
-/*
- * 160 bytes: packet counters are 32-bit (bytes stay 64-bit) and the slot
- * index is derived from the address, which paid for the link of the FIFO
- * of CLOSED flows (gw_flow_tcp_note) and the owner's `insp`. Fields marked
- * internal belong to the table.
- */
 /* gw_flow.flags */
 #define GW_FLOW_F_NAT 0x01 /* holds a reference on its SNAT mapping */
 
+/* Queries a DNS flow remembers (answers must match one): ids and a hash of
+ * (qname, qtype) of the last two, hash 0 when none. */
+struct gw_flow_dnsq {
+	uint16_t qid[2];
+	uint32_t qhash[2];
+};
+
+/*
+ * 128 bytes, two cache lines. The first holds what a lookup compares and
+ * what every packet of a flow tests (key, state, verdict, the owner's side
+ * state handles); the second the clocks, counters and sequence numbers the
+ * packet updates. Fields marked internal belong to the table; the handles
+ * (ext, insp, bind_ref) are the owner's, 0 meaning none.
+ */
 struct gw_flow {
-	struct gw_flow_key key;   /* 44 bytes */
-	uint8_t client_idx;       /* index in key of the initiator (0/1) */
-	uint8_t tcp_state;        /* enum gw_tcp_state */
-	uint8_t verdict;          /* enum gw_flow_verdict */
+	struct gw_flow_key key;   /* 40 bytes */
+	uint8_t client_idx;       /* index in key of the initiator (0/1); internal marker when free */
+	uint8_t tcp_state : 4;    /* enum gw_tcp_state */
+	uint8_t verdict : 2;      /* enum gw_flow_verdict */
+	uint8_t flags : 2;        /* GW_FLOW_F_*, the owner's */
 	uint8_t reason;           /* enum gw_reason when denied */
-	uint8_t fin_seen;         /* bit 0: client FIN, bit 1: server FIN,
+	uint8_t fin_seen : 4;     /* bit 0: client FIN, bit 1: server FIN,
 	                           * bits 2/3: client/server FIN acknowledged */
-	uint8_t app;              /* what decided: 0 none, 1 TLS, 2 HTTP (for records) */
-	uint8_t flags;            /* GW_FLOW_F_*, the owner's */
-	uint8_t spare;
-	uint32_t rule;            /* rule/signature that decided (opaque to the table) */
-	uint32_t hash;            /* internal: key hash while in use, free-list link when free */
+	uint8_t app : 4;          /* what decided: 0 none, 1 TLS, 2 HTTP (for records) */
+	uint32_t rule;            /* rule/signature that decided (opaque to the table);
+	                           * internal free-list link when free */
 	uint32_t closed_next;     /* internal: CLOSED FIFO link and flags */
-	uint64_t id;              /* unique per worker: (worker << 56) | counter */
+	uint32_t ext;             /* owner's pending-state handle (gw_flow_ext_ref) */
+	uint32_t insp;            /* owner's inspection state index + 1 */
+	uint32_t bind_ref;        /* owner's DNS binding reference handle + 1 */
+	/* second line */
+	uint64_t id;              /* unique per worker: (worker << 56) | counter (the owner's) */
 	uint64_t first_ns;
 	uint64_t last_ns;
 	uint64_t bytes[2];        /* by enum gw_flow_dir */
 	uint32_t pkts[2];         /* by enum gw_flow_dir (wraps after 2^32) */
-	uint32_t client_next_seq; /* next sequence number the client will send */
-	uint32_t server_next_seq; /* next sequence number the server will send */
-	uint32_t client_isn;
-	uint32_t server_isn;
-	struct gw_flow_ext *ext;  /* non-NULL while pending with held state */
-	uint32_t bind_ref;        /* DNS binding reference handle + 1 (0: none), owner's */
-	uint32_t insp;            /* owner's inspection state index + 1 (0: none) */
-	uint16_t dns_qid[2];      /* DNS flows: ids of the last two queries */
-	uint32_t dns_qhash[2];    /* ... and a hash of their (qname, qtype) */
+	union {
+		struct {          /* TCP */
+			uint32_t client_next_seq; /* next sequence number the client will send */
+			uint32_t server_next_seq; /* next sequence number the server will send */
+			uint32_t client_isn;
+			uint32_t server_isn;
+		};
+		struct gw_flow_dnsq udp_dns; /* UDP to port 53 (TCP keeps it elsewhere) */
+	};
 };
 
 struct gw_flow_table;
@@ -111,6 +123,13 @@ uint32_t gw_flow_key_hash(const struct gw_flow_key *key);
 /* Returns NULL on bad arguments or allocation failure. */
 struct gw_flow_table *gw_flow_table_create(uint32_t capacity,
 					   const struct gw_flow_timeouts *to);
+/*
+ * The hash callers pass to lookup and insert must be this function of the
+ * key: entries do not store their hash, removal recomputes it. Default
+ * gw_flow_key_hash; tests set others to force collisions.
+ */
+typedef uint32_t (*gw_flow_hash_fn)(const struct gw_flow_key *key);
+void gw_flow_table_set_hash(struct gw_flow_table *t, gw_flow_hash_fn fn);
 void gw_flow_table_free(struct gw_flow_table *t);
 void gw_flow_timeouts_default(struct gw_flow_timeouts *to);
 

@@ -219,6 +219,27 @@ gw_flow_ext_get(struct gw_flow_ext_pool *p, uint32_t client_isn_plus1,
 	return e;
 }
 
+uint32_t
+gw_flow_ext_ref(const struct gw_flow_ext_pool *p, const struct gw_flow_ext *e)
+{
+	uintptr_t d;
+
+	if (e == NULL || (uintptr_t)e < (uintptr_t)p->exts)
+		return 0;
+	d = (uintptr_t)e - (uintptr_t)p->exts;
+	if (d % sizeof(*e) != 0 || d / sizeof(*e) >= p->count)
+		return 0;
+	return (uint32_t)(d / sizeof(*e)) + 1;
+}
+
+struct gw_flow_ext *
+gw_flow_ext_at(struct gw_flow_ext_pool *p, uint32_t ref)
+{
+	if (ref == 0 || ref > p->count)
+		return NULL;
+	return &p->exts[ref - 1];
+}
+
 void
 gw_flow_ext_put(struct gw_flow_ext_pool *p, struct gw_flow_ext *e)
 {

@@ -61,6 +61,13 @@ void gw_flow_ext_pool_free(struct gw_flow_ext_pool *p);
 /* NULL when the pool is empty. The ext's stream is reset and ready. */
 struct gw_flow_ext *gw_flow_ext_get(struct gw_flow_ext_pool *p,
 				    uint32_t client_isn_plus1, uint64_t now_ns);
+/*
+ * A flow keeps its ext as a 32-bit handle (struct gw_flow's `ext`): the
+ * ext's index + 1, 0 for none. gw_flow_ext_at(p, 0) is NULL.
+ */
+uint32_t gw_flow_ext_ref(const struct gw_flow_ext_pool *p,
+			 const struct gw_flow_ext *e);
+struct gw_flow_ext *gw_flow_ext_at(struct gw_flow_ext_pool *p, uint32_t ref);
 /* Caller must have released or freed the held packets first. */
 void gw_flow_ext_put(struct gw_flow_ext_pool *p, struct gw_flow_ext *e);
 const struct gw_ext_limits *gw_flow_ext_limits(const struct gw_flow_ext_pool *p);

@@ -597,6 +597,37 @@ feed_stop(struct gw_http_conn *st, size_t i, struct gw_http_conn_ev *ev,
 	return (int)i;
 }
 
+bool
+gw_http_conn_in_head(const struct gw_http_conn *st)
+{
+	switch (st->state) {
+	case S_METHOD:
+	case S_TARGET:
+	case S_VERSION:
+		return true;
+	case S_LF:
+		if (st->sub == EOL_PRELUDE || st->sub == EOL_CHUNK_SIZE ||
+		    st->sub == EOL_CHUNK_DATA)
+			return false;
+		/* fall through */
+	case S_FIELD_START:
+	case S_NAME:
+	case S_VALUE:
+		return (st->flags & F_TRAILER) == 0;
+	default:
+		return false;
+	}
+}
+
+bool
+gw_http_conn_set_text(struct gw_http_conn *st, struct gw_http_conn_text *text)
+{
+	if (gw_http_conn_in_head(st))
+		return false;
+	st->text = text;
+	return true;
+}
+
 int
 gw_http_conn_feed(struct gw_http_conn *st, const uint8_t *data, size_t len,
 		  struct gw_http_conn_ev *ev)

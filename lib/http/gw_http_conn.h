@@ -174,6 +174,21 @@ void gw_http_conn_gap(struct gw_http_conn *st);
  */
 bool gw_http_conn_done(const struct gw_http_conn *st);
 
+/*
+ * True while a request line or a header section is being read: the text
+ * buffer (if any) then holds part of that head and must stay attached.
+ * Between heads (before a request line, in a body, chunks or trailers, and
+ * in the terminal states) nothing is kept in it, so a worker can lend one
+ * text buffer to whichever connection is reading a head.
+ */
+bool gw_http_conn_in_head(const struct gw_http_conn *st);
+/*
+ * Attaches text (NULL: detaches it). Only between heads: returns false and
+ * changes nothing while gw_http_conn_in_head(st).
+ */
+bool gw_http_conn_set_text(struct gw_http_conn *st,
+			   struct gw_http_conn_text *text);
+
 enum gw_http_seg {
 	GW_HTTP_SEG_NEW = 0,  /* feed data + *skip (*skip bytes were seen) */
 	GW_HTTP_SEG_OLD,      /* a retransmission of bytes already fed */

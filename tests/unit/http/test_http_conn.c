@@ -79,18 +79,57 @@ record(struct run *r, const struct gw_http_conn_ev *ev, size_t pos, bool text)
  * piece before a guard page, then one empty feed; collects every event
  * other than NEED_MORE (a terminal one once).
  */
+/* run_stream's text modes: none, one buffer throughout, or lent (below). */
+#define TEXT_NONE 0
+#define TEXT_FIXED 1
+#define TEXT_LENT 2
+
+/*
+ * TEXT_LENT is how the worker shares a few buffers among many connections:
+ * a buffer is attached before every feed when none is, and taken away
+ * (and scribbled over) after every feed that leaves the tracker between
+ * heads; a different buffer is attached next time.
+ */
+static void
+lend_before(struct gw_http_conn *st, struct gw_http_conn_text *tb,
+	    unsigned int *turn, bool *attached)
+{
+	if (*attached)
+		return;
+	*turn ^= 1;
+	memset(&tb[*turn], 'X', sizeof(tb[*turn]));
+	ck_assert(gw_http_conn_set_text(st, &tb[*turn]));
+	*attached = true;
+}
+
+static void
+lend_after(struct gw_http_conn *st, struct gw_http_conn_text *tb,
+	   unsigned int turn, bool *attached)
+{
+	if (gw_http_conn_in_head(st)) {
+		/* a head being read keeps its buffer */
+		ck_assert(!gw_http_conn_set_text(st, NULL));
+		return;
+	}
+	ck_assert(gw_http_conn_set_text(st, NULL));
+	memset(&tb[turn], 0x55, sizeof(tb[turn]));
+	*attached = false;
+}
+
 static void
 run_stream(const char *s, size_t len, const size_t *cuts, size_t n_cuts,
-	   bool text, struct run *r)
+	   int text, struct run *r)
 {
 	struct gw_http_conn st;
-	struct gw_http_conn_text tb;
+	struct gw_http_conn_text tb[2];
 	struct gw_http_conn_ev ev;
 	size_t base = 0, k;
 	uint32_t seq0 = 0xfffffff0u; /* wraps inside the stream */
+	unsigned int turn = 0;
+	bool attached = false;
 
 	memset(r, 0, sizeof(*r));
-	gw_http_conn_init(&st, seq0, text ? &tb : NULL);
+	gw_http_conn_init(&st, seq0, text == TEXT_FIXED ? &tb[0] : NULL);
 	for (k = 0; k <= n_cuts; k++) {
 		size_t end = k < n_cuts ? cuts[k] : len, off = 0;
 		size_t plen = end - base;
@@ -98,16 +137,23 @@ run_stream(const char *s, size_t len, const size_t *cuts, size_t n_cuts,
 		uint8_t *p = gw_guard_place(&g, s + base, plen);
 
 		for (;;) {
-			int rc = gw_http_conn_feed(&st, p + off, plen - off, &ev);
+			int rc;
 
+			if (text == TEXT_LENT)
+				lend_before(&st, tb, &turn, &attached);
+			rc = gw_http_conn_feed(&st, p + off, plen - off, &ev);
 			ck_assert_int_ge(rc, 0);
 			ck_assert_uint_le((size_t)rc, plen - off);
 			off += (size_t)rc;
 			if (ev.type == GW_HTTP_EV_NEED_MORE) {
 				ck_assert_uint_eq(off, plen);
+				if (text == TEXT_LENT)
+					lend_after(&st, tb, turn, &attached);
 				break;
 			}
-			record(r, &ev, base + off, text);
+			record(r, &ev, base + off, text != TEXT_NONE);
+			if (text == TEXT_LENT)
+				lend_after(&st, tb, turn, &attached);
 			if (ev.type != GW_HTTP_EV_HEAD && gw_http_conn_done(&st)) {
 				/* reported again, consuming nothing */
 				ck_assert_int_eq(gw_http_conn_feed(&st, p, plen, &ev), 0);
@@ -393,6 +439,20 @@ START_TEST(test_vectors)
 		cuts[k] = k + 1;
 	run_stream(v->stream, len, cuts, len > 0 ? len - 1 : 0, true, &other);
 	assert_same(v, &whole, &other, "byte by byte", len);
+
+	/* a buffer lent only while a head is read: the same events, names
+	 * included, whole, at every split and byte by byte */
+	run_stream(v->stream, len, NULL, 0, TEXT_LENT, &other);
+	assert_same(v, &whole, &other, "lent text, whole", len);
+	for (c = 0; c <= len; c++) {
+		cuts[0] = c;
+		run_stream(v->stream, len, cuts, 1, TEXT_LENT, &other);
+		assert_same(v, &whole, &other, "lent text, split at", c);
+	}
+	cuts[0] = 1;
+	run_stream(v->stream, len, cuts, len > 0 ? len - 1 : 0, TEXT_LENT,
+		   &other);
+	assert_same(v, &whole, &other, "lent text, byte by byte", len);
 
 	/* without a text buffer: the same events, no names */
 	run_stream(v->stream, len, NULL, 0, false, &other);
