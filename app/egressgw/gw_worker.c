@@ -1606,7 +1606,7 @@ snap_check(struct gw_worker *w)
 	w->st.policy_version = s->policy->version;
 }
 
-/* Stage 1: parse, key, hash, prefetch the index bucket. */
+/* Stage 1: parse, key, hash. */
 static inline void
 prepare_one(struct gw_worker *w, uint16_t port_in, struct rte_mbuf *m,
 	    struct pre_pkt *p)
@@ -1637,7 +1637,6 @@ prepare_one(struct gw_worker *w, uint16_t port_in, struct rte_mbuf *m,
 			 &p->meta.dst, p->meta.dport, &p->src_is_1);
 	p->hash = gw_flow_key_hash(&p->key);
 	p->keyed = true;
-	gw_flow_prefetch_bucket(w->flows, p->hash);
 }
 
 /* Stage 3: everything else, as before, on the prepared packet. */
@@ -1785,34 +1784,67 @@ process_one(struct gw_worker *w, uint16_t port_in, struct rte_mbuf *m,
 
 
 /*
- * Three stages per burst (l3fwd's shape): parse and hash every packet,
- * prefetching its index bucket; prefetch the flow each bucket points to;
- * then process. With a table far larger than the caches the misses of 32
- * packets overlap instead of being paid one after the other.
+ * A burst is processed in groups of PIPE_G packets, software-pipelined:
+ * while group g is parsed, keyed and hashed (then its index buckets
+ * prefetched), group g - 1 has the flows its buckets point to prefetched
+ * and group g - 2 is processed. Each prefetch pass is a tight loop over
+ * one group on purpose: with a table far larger than the caches a
+ * prefetch often misses the TLB too, and a prefetch waiting for its page
+ * walk holds up retirement, so only prefetches issued close together
+ * (within the reorder window) overlap their walks and misses; a group's
+ * worth of parsing and processing between the passes gives those misses
+ * time to complete (docs/performance.md).
  */
+#ifndef PIPE_G
+#define PIPE_G 8
+#endif
+
+static inline void
+pipe_parse(struct gw_worker *w, uint16_t port_in, struct rte_mbuf **pkts,
+	   struct pre_pkt *pre, uint16_t from, uint16_t to, uint16_t k)
+{
+	uint16_t i;
+
+	for (i = from; i < to; i++) {
+		if (i + 1 < k)
+			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void *));
+		prepare_one(w, port_in, pkts[i], &pre[i]);
+	}
+	for (i = from; i < to; i++)
+		if (pre[i].keyed)
+			gw_flow_prefetch_bucket(w->flows, pre[i].hash);
+}
+
 void
 gw_worker_process(struct gw_worker *w, uint16_t port_in, struct rte_mbuf **pkts,
 		  uint16_t n, uint64_t now_ns)
 {
 	struct pre_pkt pre[GW_BURST];
-	uint16_t i, base, k;
+	uint16_t i, base, k, g, ng;
 
 	w->now_ns = now_ns;
 	snap_check(w);
 	w->st.rx_packets += n;
 	for (base = 0; base < n; base += k) {
+		struct rte_mbuf **b = pkts + base;
+
 		k = (uint16_t)RTE_MIN(n - base, GW_BURST);
-		for (i = 0; i < k; i++) {
-			if (i + 1 < k)
-				rte_prefetch0(rte_pktmbuf_mtod(pkts[base + i + 1],
-							       void *));
-			prepare_one(w, port_in, pkts[base + i], &pre[i]);
+		ng = (uint16_t)((k + PIPE_G - 1) / PIPE_G);
+		for (g = 0; g < ng + 2; g++) {
+			if (g < ng)
+				pipe_parse(w, port_in, b, pre, g * PIPE_G,
+					   RTE_MIN((g + 1) * PIPE_G, k), k);
+			if (g >= 1 && g - 1 < ng)
+				for (i = (g - 1) * PIPE_G;
+				     i < RTE_MIN(g * PIPE_G, k); i++)
+					if (pre[i].keyed)
+						gw_flow_prefetch_entry(w->flows,
+								       pre[i].hash);
+			if (g >= 2)
+				for (i = (g - 2) * PIPE_G;
+				     i < RTE_MIN((g - 1) * PIPE_G, k); i++)
+					process_one(w, port_in, b[i], &pre[i]);
 		}
-		for (i = 0; i < k; i++)
-			if (pre[i].keyed)
-				gw_flow_prefetch_entry(w->flows, pre[i].hash);
-		for (i = 0; i < k; i++)
-			process_one(w, port_in, pkts[base + i], &pre[i]);
 	}
 }
 
