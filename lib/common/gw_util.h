@@ -77,6 +77,22 @@ gw_is_tchar(uint8_t c)
 }
 
 /*
+ * A read prefetch into all cache levels that the compiler keeps as written:
+ * GCC treats __builtin_prefetch as free of effects and deletes a loop that
+ * only prefetches (as the worker's pipelined burst has), so on x86 it is
+ * an asm statement, as rte_prefetch0 is.
+ */
+static inline void
+gw_prefetch0(const void *p)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	__asm__ volatile("prefetcht0 %[p]" : : [p] "m"(*(const volatile char *)p));
+#else
+	__builtin_prefetch(p, 0, 3);
+#endif
+}
+
+/*
  * murmur3's 64-bit finaliser: a bijection that spreads every input bit
  * over the low bits that pick a bucket. For hash tables keyed by ids,
  * addresses and ports; not for anything an attacker must not predict

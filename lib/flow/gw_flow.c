@@ -12,12 +12,6 @@
 
 #if defined(__x86_64__)
 #define FLOW_CRC_X86 1
-#if defined(__SSE4_2__)
-#define FLOW_CRC_HW_ONLY 1
-#endif
-#elif defined(__ARM_FEATURE_CRC32)
-#include <arm_acle.h>
-#define FLOW_CRC_HW_ONLY 1
 #endif
 
 /*
@@ -75,70 +69,19 @@
  *    most once and the FIFO never holds more than `capacity` entries.
  */
 
-#define FLOW_NIL UINT32_MAX
+#define FLOW_NIL GW_FLOW_NIL
 #define FLOW_FREE 0xff             /* client_idx of a free slot */
-#define CQ_TOUCHED UINT32_C(0x80000000)
+#define CQ_TOUCHED GW_FLOW_CQ_TOUCHED
 #define CQ_LINK UINT32_C(0x7fffffff)
-#define CQ_NONE UINT32_C(0x7fffffff) /* not in the FIFO */
+#define CQ_NONE GW_FLOW_CQ_NONE    /* not in the FIFO */
 #define CQ_END UINT32_C(0x7ffffffe)  /* in the FIFO, last */
 #define FLOW_CAPACITY_MAX (UINT32_C(1) << 30)
 #define FLOW_ID_MASK ((UINT64_C(1) << 56) - 1) /* the app ORs the worker in bits 56..63 */
-
-struct flow_bucket {
-	uint32_t hash;
-	uint32_t slot; /* FLOW_NIL when empty */
-};
-
-struct gw_flow_table {
-	struct gw_flow *flows;
-	struct flow_bucket *buckets;
-	uint32_t nb;        /* number of buckets: a power of two >= 2 x capacity */
-	uint32_t capacity;
-	uint32_t count;
-	uint32_t hwm;       /* slots [0, hwm) have been handed out at least once */
-	uint32_t free_head; /* LIFO free list of slots below hwm */
-	uint32_t cursor;    /* next slot the expiry sweep examines */
-	uint32_t closed_head; /* FIFO of closed flows, FLOW_NIL when empty */
-	uint32_t closed_tail;
-	uint32_t closed_len;
-	uint64_t next_id;
-	gw_flow_hash_fn hash_fn;
-	struct gw_flow_timeouts to;
-};
 
 _Static_assert(sizeof(struct gw_flow_key) == 40, "flow key layout: five words");
 _Static_assert(sizeof(struct gw_flow) == 128, "struct gw_flow: two cache lines");
 _Static_assert(offsetof(struct gw_flow, id) == 64, "struct gw_flow: second line");
 _Static_assert(FLOW_CAPACITY_MAX <= CQ_END, "slot indices fit the FIFO link");
-
-void
-gw_flow_key_make(struct gw_flow_key *key, uint16_t vlan_outer,
-		 uint16_t vlan_inner, uint8_t proto,
-		 const struct gw_addr *src, uint16_t sport,
-		 const struct gw_addr *dst, uint16_t dport, bool *src_is_1)
-{
-	int c = gw_addr_cmp(src, dst);
-	bool rev = c > 0 || (c == 0 && sport > dport);
-
-	/* Whole-struct clear: padding must be zero since keys are compared and hashed as bytes. */
-	memset(key, 0, sizeof(*key));
-	if (rev) {
-		key->addr[0] = *dst;
-		key->addr[1] = *src;
-		key->port[0] = dport;
-		key->port[1] = sport;
-	} else {
-		key->addr[0] = *src;
-		key->addr[1] = *dst;
-		key->port[0] = sport;
-		key->port[1] = dport;
-	}
-	key->vlan_outer = vlan_outer;
-	key->vlan_inner = vlan_inner;
-	key->proto = proto;
-	if (src_is_1 != NULL)
-		*src_is_1 = rev;
-}
 
 /*
  * Hash: CRC32C of the 40 key bytes (5 x 64-bit words),
@@ -155,7 +98,6 @@ flow_key_words(const struct gw_flow_key *key, uint64_t w[5])
 	memcpy(w, key, 40);
 }
 
-#if !defined(FLOW_CRC_HW_ONLY)
 /* Byte-at-a-time CRC32C (Castagnoli, reflected 0x82f63b78). */
 static const uint32_t flow_crc32c_table[256] = {
 	0x00000000, 0xf26b8303, 0xe13b70f7, 0x1350f3f4,
@@ -224,8 +166,8 @@ static const uint32_t flow_crc32c_table[256] = {
 	0xbe2da0a5, 0x4c4623a6, 0x5f16d052, 0xad7d5351,
 };
 
-static uint32_t
-flow_hash_soft(const struct gw_flow_key *key)
+uint32_t
+gw_flow_key_crc_table(const struct gw_flow_key *key)
 {
 	const uint8_t *p = (const uint8_t *)key;
 	uint32_t crc = UINT32_MAX;
@@ -235,14 +177,10 @@ flow_hash_soft(const struct gw_flow_key *key)
 		crc = flow_crc32c_table[(crc ^ p[i]) & 0xff] ^ (crc >> 8);
 	return crc;
 }
-#endif /* !FLOW_CRC_HW_ONLY */
 
 #if defined(FLOW_CRC_X86)
-#if !defined(__SSE4_2__)
 /* Built for baseline x86-64: use SSE4.2 when the CPU has it (all since 2008). */
-__attribute__((target("sse4.2")))
-#endif
-static uint32_t
+__attribute__((target("sse4.2"))) static uint32_t
 flow_hash_hw(const struct gw_flow_key *key)
 {
 	uint64_t w[5];
@@ -254,49 +192,18 @@ flow_hash_hw(const struct gw_flow_key *key)
 		crc = __builtin_ia32_crc32di(crc, w[i]);
 	return (uint32_t)crc;
 }
-#elif defined(__ARM_FEATURE_CRC32)
-static uint32_t
-flow_hash_hw(const struct gw_flow_key *key)
-{
-	uint64_t w[5];
-	uint32_t crc = UINT32_MAX;
-	int i;
-
-	flow_key_words(key, w);
-	for (i = 0; i < 5; i++)
-		crc = __crc32cd(crc, w[i]);
-	return crc;
-}
 #endif
 
+/* The CRC where the inline gw_flow_key_hash cannot use the instruction. */
 uint32_t
-gw_flow_key_hash(const struct gw_flow_key *key)
+gw_flow_key_crc_sw(const struct gw_flow_key *key)
 {
-	uint32_t crc;
-
-#if defined(FLOW_CRC_HW_ONLY)
-	crc = flow_hash_hw(key);
-#elif defined(FLOW_CRC_X86)
+#if defined(FLOW_CRC_X86)
 	/* A load and a bit test of libgcc's cpu model: cheap and well predicted. */
 	if (__builtin_cpu_supports("sse4.2"))
-		crc = flow_hash_hw(key);
-	else
-		crc = flow_hash_soft(key);
-#else
-	crc = flow_hash_soft(key);
+		return flow_hash_hw(key);
 #endif
-	return gw_hash32(crc);
-}
-
-static inline bool
-flow_key_eq(const struct gw_flow_key *a, const struct gw_flow_key *b)
-{
-	uint64_t x[5], y[5];
-
-	flow_key_words(a, x);
-	flow_key_words(b, y);
-	return ((x[0] ^ y[0]) | (x[1] ^ y[1]) | (x[2] ^ y[2]) | (x[3] ^ y[3]) |
-		(x[4] ^ y[4])) == 0;
+	return gw_flow_key_crc_table(key);
 }
 
 void
@@ -334,7 +241,7 @@ gw_flow_table_create(uint32_t capacity, const struct gw_flow_timeouts *to)
 		nb <<= 1;
 	if (__builtin_mul_overflow((size_t)capacity, sizeof(struct gw_flow),
 				   &flows_size) ||
-	    __builtin_mul_overflow((size_t)nb, sizeof(struct flow_bucket),
+	    __builtin_mul_overflow((size_t)nb, sizeof(struct gw_flow_bucket),
 				   &buckets_size))
 		return NULL;
 
@@ -405,61 +312,11 @@ gw_flow_table_free(struct gw_flow_table *t)
 	free(t);
 }
 
-/* Home bucket of a hash. */
-static inline uint32_t
-flow_home(const struct gw_flow_table *t, uint32_t hash)
-{
-	return (uint32_t)(((uint64_t)hash * t->nb) >> 32);
-}
-
-static inline uint32_t
-flow_next(const struct gw_flow_table *t, uint32_t i)
-{
-	return i + 1 == t->nb ? 0 : i + 1;
-}
-
 /* Probe distance from bucket a forward to bucket b. */
 static inline uint32_t
 flow_dist(const struct gw_flow_table *t, uint32_t a, uint32_t b)
 {
 	return b >= a ? b - a : b + t->nb - a;
-}
-
-void
-gw_flow_prefetch_bucket(const struct gw_flow_table *t, uint32_t hash)
-{
-	__builtin_prefetch(&t->buckets[flow_home(t, hash)]);
-}
-
-void
-gw_flow_prefetch_entry(const struct gw_flow_table *t, uint32_t hash)
-{
-	const struct flow_bucket *b = &t->buckets[flow_home(t, hash)];
-
-	if (b->slot != FLOW_NIL && b->hash == hash) {
-		const char *f = (const char *)&t->flows[b->slot];
-
-		/* struct gw_flow is two lines: key and state, then counters. */
-		__builtin_prefetch(f);
-		__builtin_prefetch(f + 64);
-	}
-}
-
-struct gw_flow *
-gw_flow_lookup(struct gw_flow_table *t, const struct gw_flow_key *key,
-	       uint32_t hash)
-{
-	uint32_t i = flow_home(t, hash);
-
-	for (;;) {
-		const struct flow_bucket *b = &t->buckets[i];
-
-		if (b->slot == FLOW_NIL)
-			return NULL;
-		if (b->hash == hash && flow_key_eq(&t->flows[b->slot].key, key))
-			return &t->flows[b->slot];
-		i = flow_next(t, i);
-	}
 }
 
 struct gw_flow *
@@ -496,9 +353,9 @@ gw_flow_insert(struct gw_flow_table *t, const struct gw_flow_key *key,
 	f->first_ns = now_ns;
 	f->last_ns = now_ns;
 
-	i = flow_home(t, hash);
+	i = gw_flow_home(t, hash);
 	while (t->buckets[i].slot != FLOW_NIL)
-		i = flow_next(t, i);
+		i = gw_flow_next(t, i);
 	t->buckets[i].hash = hash;
 	t->buckets[i].slot = idx;
 	t->count++;
@@ -532,9 +389,9 @@ gw_flow_remove(struct gw_flow_table *t, struct gw_flow *f)
 		return; /* not ours, or already removed */
 
 	/* The entry does not keep its hash (128 bytes): removal recomputes it. */
-	i = flow_home(t, t->hash_fn(&f->key));
+	i = gw_flow_home(t, t->hash_fn(&f->key));
 	while (t->buckets[i].slot != idx)
-		i = flow_next(t, i);
+		i = gw_flow_next(t, i);
 
 	/*
 	 * Backward shift: move later members of the probe run into the hole
@@ -544,10 +401,10 @@ gw_flow_remove(struct gw_flow_table *t, struct gw_flow *f)
 	for (;;) {
 		uint32_t home;
 
-		j = flow_next(t, j);
+		j = gw_flow_next(t, j);
 		if (t->buckets[j].slot == FLOW_NIL)
 			break;
-		home = flow_home(t, t->buckets[j].hash);
+		home = gw_flow_home(t, t->buckets[j].hash);
 		if (flow_dist(t, home, j) >= flow_dist(t, i, j)) {
 			t->buckets[i] = t->buckets[j];
 			i = j;
@@ -628,12 +485,9 @@ flow_closing(const struct gw_flow *f)
 }
 
 void
-gw_flow_touch(struct gw_flow_table *t, struct gw_flow *f, uint64_t now_ns)
+gw_flow_touch_closing(struct gw_flow_table *t, struct gw_flow *f)
 {
-	f->last_ns = now_ns;
-	if (f->closed_next != CQ_NONE)
-		f->closed_next |= CQ_TOUCHED;
-	else if (__builtin_expect(flow_closing(f), 0))
+	if (flow_closing(f))
 		closed_push(t, (uint32_t)(f - t->flows));
 }
 

@@ -4,8 +4,11 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "common/gw_addr.h"
+#include "common/gw_util.h"
+#include "pkt/gw_pkt.h"
 
 /*
  * Per-worker flow table (DPDK-free, single-threaded: one table per worker
@@ -111,24 +114,146 @@ struct gw_flow {
 	};
 };
 
-struct gw_flow_table;
+/*
+ * The table. Its layout is in this header only so that the per-packet
+ * operations below can be inlined into the worker's loop (rte_ring's
+ * way); everything outside lib/flow treats it as opaque.
+ */
+#define GW_FLOW_NIL UINT32_MAX
+#define GW_FLOW_CQ_TOUCHED UINT32_C(0x80000000)
+#define GW_FLOW_CQ_NONE UINT32_C(0x7fffffff) /* closed_next: not in the FIFO */
 
-/* Canonical key from a packet's tuple; *dir_is_rev is set when src is key.addr[1]. */
-void gw_flow_key_make(struct gw_flow_key *key, uint16_t vlan_outer,
-		      uint16_t vlan_inner, uint8_t proto,
-		      const struct gw_addr *src, uint16_t sport,
-		      const struct gw_addr *dst, uint16_t dport, bool *src_is_1);
-uint32_t gw_flow_key_hash(const struct gw_flow_key *key);
+struct gw_flow_bucket {
+	uint32_t hash;
+	uint32_t slot; /* GW_FLOW_NIL when empty */
+};
 
-/* Returns NULL on bad arguments or allocation failure. */
-struct gw_flow_table *gw_flow_table_create(uint32_t capacity,
-					   const struct gw_flow_timeouts *to);
 /*
  * The hash callers pass to lookup and insert must be this function of the
  * key: entries do not store their hash, removal recomputes it. Default
  * gw_flow_key_hash; tests set others to force collisions.
  */
 typedef uint32_t (*gw_flow_hash_fn)(const struct gw_flow_key *key);
+
+struct gw_flow_table {
+	struct gw_flow *flows;
+	struct gw_flow_bucket *buckets;
+	uint32_t nb;        /* number of buckets: a power of two >= 2 x capacity */
+	uint32_t capacity;
+	uint32_t count;
+	uint32_t hwm;       /* slots [0, hwm) have been handed out at least once */
+	uint32_t free_head; /* LIFO free list of slots below hwm */
+	uint32_t cursor;    /* next slot the expiry sweep examines */
+	uint32_t closed_head; /* FIFO of closed flows, GW_FLOW_NIL when empty */
+	uint32_t closed_tail;
+	uint32_t closed_len;
+	uint64_t next_id;
+	gw_flow_hash_fn hash_fn;
+	struct gw_flow_timeouts to;
+};
+
+/* An address as two host-order words, most significant first. */
+static inline void
+gw_flow_addr_words(const struct gw_addr *a, uint64_t *hi, uint64_t *lo)
+{
+	memcpy(hi, a->b, 8);
+	memcpy(lo, a->b + 8, 8);
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	*hi = __builtin_bswap64(*hi);
+	*lo = __builtin_bswap64(*lo);
+#endif
+}
+
+/*
+ * Canonical key from a packet's tuple: the lower (address, port) endpoint
+ * first, in memcmp order of the addresses; *src_is_1 is set when src is
+ * key.addr[1]. Every byte of the key is written (it has no padding).
+ */
+static inline void
+gw_flow_key_make(struct gw_flow_key *key, uint16_t vlan_outer,
+		 uint16_t vlan_inner, uint8_t proto,
+		 const struct gw_addr *src, uint16_t sport,
+		 const struct gw_addr *dst, uint16_t dport, bool *src_is_1)
+{
+	uint64_t sh, sl, dh, dl, tail;
+	bool rev;
+
+	gw_flow_addr_words(src, &sh, &sl);
+	gw_flow_addr_words(dst, &dh, &dl);
+	rev = sh > dh ||
+	      (sh == dh && (sl > dl || (sl == dl && sport > dport)));
+
+	/* The last word in one store: ports, then VIDs and protocol as the
+	 * bitfields lay them out (little-endian: first member lowest). */
+	if (rev) {
+		key->addr[0] = *dst;
+		key->addr[1] = *src;
+		tail = (uint64_t)dport | (uint64_t)sport << 16;
+	} else {
+		key->addr[0] = *src;
+		key->addr[1] = *dst;
+		tail = (uint64_t)sport | (uint64_t)dport << 16;
+	}
+	tail |= ((uint64_t)(vlan_outer & 0xfff) | (uint64_t)(vlan_inner & 0xfff) << 12 |
+		 (uint64_t)proto << 24) << 32;
+	memcpy(key->port, &tail, 8);
+	if (src_is_1 != NULL)
+		*src_is_1 = rev;
+}
+
+/* CRC32C of the key without the CRC instruction (and the table-driven
+ * reference that computes the same value). */
+uint32_t gw_flow_key_crc_sw(const struct gw_flow_key *key);
+uint32_t gw_flow_key_crc_table(const struct gw_flow_key *key);
+
+/*
+ * Hash: CRC32C of the 40 key bytes (5 x 64-bit words), then the murmur3
+ * finaliser (see gw_flow.c). Every build computes the same value.
+ */
+static inline uint32_t
+gw_flow_key_hash(const struct gw_flow_key *key)
+{
+#if defined(__x86_64__) && defined(__SSE4_2__)
+	uint64_t w[5];
+	uint64_t crc = UINT32_MAX;
+	int i;
+
+	memcpy(w, key, 40);
+	for (i = 0; i < 5; i++)
+		crc = __builtin_ia32_crc32di(crc, w[i]);
+	return gw_hash32((uint32_t)crc);
+#else
+	return gw_hash32(gw_flow_key_crc_sw(key));
+#endif
+}
+
+static inline bool
+gw_flow_key_eq(const struct gw_flow_key *a, const struct gw_flow_key *b)
+{
+	uint64_t x[5], y[5];
+
+	memcpy(x, a, 40);
+	memcpy(y, b, 40);
+	return ((x[0] ^ y[0]) | (x[1] ^ y[1]) | (x[2] ^ y[2]) | (x[3] ^ y[3]) |
+		(x[4] ^ y[4])) == 0;
+}
+
+/* Home bucket of a hash: (hash * nb) >> 32. */
+static inline uint32_t
+gw_flow_home(const struct gw_flow_table *t, uint32_t hash)
+{
+	return (uint32_t)(((uint64_t)hash * t->nb) >> 32);
+}
+
+static inline uint32_t
+gw_flow_next(const struct gw_flow_table *t, uint32_t i)
+{
+	return i + 1 == t->nb ? 0 : i + 1;
+}
+
+/* Returns NULL on bad arguments or allocation failure. */
+struct gw_flow_table *gw_flow_table_create(uint32_t capacity,
+					   const struct gw_flow_timeouts *to);
 void gw_flow_table_set_hash(struct gw_flow_table *t, gw_flow_hash_fn fn);
 void gw_flow_table_free(struct gw_flow_table *t);
 void gw_flow_timeouts_default(struct gw_flow_timeouts *to);
@@ -137,11 +262,43 @@ void gw_flow_timeouts_default(struct gw_flow_timeouts *to);
  * Prefetch hints for a burst (no effect on results): the index bucket of
  * `hash`, then the flow its first bucket points to when the hash matches.
  */
-void gw_flow_prefetch_bucket(const struct gw_flow_table *t, uint32_t hash);
-void gw_flow_prefetch_entry(const struct gw_flow_table *t, uint32_t hash);
+static inline void
+gw_flow_prefetch_bucket(const struct gw_flow_table *t, uint32_t hash)
+{
+	gw_prefetch0(&t->buckets[gw_flow_home(t, hash)]);
+}
 
-struct gw_flow *gw_flow_lookup(struct gw_flow_table *t,
-			       const struct gw_flow_key *key, uint32_t hash);
+static inline void
+gw_flow_prefetch_entry(const struct gw_flow_table *t, uint32_t hash)
+{
+	const struct gw_flow_bucket *b = &t->buckets[gw_flow_home(t, hash)];
+
+	if (b->slot != GW_FLOW_NIL && b->hash == hash) {
+		const char *f = (const char *)&t->flows[b->slot];
+
+		/* struct gw_flow is two lines: key and state, then counters. */
+		gw_prefetch0(f);
+		gw_prefetch0(f + 64);
+	}
+}
+
+static inline struct gw_flow *
+gw_flow_lookup(struct gw_flow_table *t, const struct gw_flow_key *key,
+	       uint32_t hash)
+{
+	uint32_t i = gw_flow_home(t, hash);
+
+	for (;;) {
+		const struct gw_flow_bucket *b = &t->buckets[i];
+
+		if (b->slot == GW_FLOW_NIL)
+			return NULL;
+		if (b->hash == hash && gw_flow_key_eq(&t->flows[b->slot].key, key))
+			return &t->flows[b->slot];
+		i = gw_flow_next(t, i);
+	}
+}
+
 /*
  * Inserts a new flow (caller has checked it does not exist). client_idx is
  * the key index of the initiator. Returns NULL when the table is full:
@@ -165,9 +322,34 @@ gw_flow_dir(const struct gw_flow *f, uint8_t src_idx)
  * Returns false if the flags are invalid for the state (e.g. SYN+FIN,
  * no flags), in which case nothing changed.
  */
-bool gw_flow_tcp_update(struct gw_flow *f, enum gw_flow_dir dir,
-			uint8_t flags, uint32_t seq, uint32_t ack,
-			uint32_t payload_len);
+bool gw_flow_tcp_update_slow(struct gw_flow *f, enum gw_flow_dir dir,
+			     uint8_t flags, uint32_t seq, uint32_t ack,
+			     uint32_t payload_len);
+
+static inline bool
+gw_flow_tcp_update(struct gw_flow *f, enum gw_flow_dir dir, uint8_t flags,
+		   uint32_t seq, uint32_t ack, uint32_t payload_len)
+{
+	/*
+	 * The common case inline: a plain ACK (data or not; PSH, URG, ECE,
+	 * CWR are ignored) in ESTABLISHED, where no FIN has been seen yet, so
+	 * all it does is advance the sender's next sequence number.
+	 */
+	if (__builtin_expect(f->tcp_state == GW_TCP_ESTABLISHED &&
+				     (flags & (GW_TCP_FIN | GW_TCP_SYN |
+					       GW_TCP_RST | GW_TCP_ACK)) ==
+					     GW_TCP_ACK,
+			     1)) {
+		uint32_t *next = dir == GW_DIR_TO_SERVER ? &f->client_next_seq
+							 : &f->server_next_seq;
+		uint32_t end = seq + payload_len;
+
+		if ((int32_t)(end - *next) > 0)
+			*next = end;
+		return true;
+	}
+	return gw_flow_tcp_update_slow(f, dir, flags, seq, ack, payload_len);
+}
 
 /* Idle timeout of a flow in its current state. */
 uint64_t gw_flow_timeout(const struct gw_flow_table *t,
@@ -176,7 +358,17 @@ uint64_t gw_flow_timeout(const struct gw_flow_table *t,
  * Refreshes last_ns (call on every packet). A TCP flow in CLOSING or
  * CLOSED joins the FIFO of closed flows here (see gw_flow_tcp_note).
  */
-void gw_flow_touch(struct gw_flow_table *t, struct gw_flow *f, uint64_t now_ns);
+void gw_flow_touch_closing(struct gw_flow_table *t, struct gw_flow *f);
+
+static inline void
+gw_flow_touch(struct gw_flow_table *t, struct gw_flow *f, uint64_t now_ns)
+{
+	f->last_ns = now_ns;
+	if (f->closed_next != GW_FLOW_CQ_NONE)
+		f->closed_next |= GW_FLOW_CQ_TOUCHED;
+	else if (__builtin_expect(f->tcp_state >= GW_TCP_CLOSING, 0))
+		gw_flow_touch_closing(t, f);
+}
 
 /*
  * Call after gw_flow_tcp_update: a flow that has just become CLOSED (RST,

@@ -157,8 +157,8 @@ tcp_segment(struct gw_flow *f, bool from_client, uint8_t flags, uint32_t seq,
 }
 
 bool
-gw_flow_tcp_update(struct gw_flow *f, enum gw_flow_dir dir, uint8_t flags,
-		   uint32_t seq, uint32_t ack, uint32_t payload_len)
+gw_flow_tcp_update_slow(struct gw_flow *f, enum gw_flow_dir dir, uint8_t flags,
+			uint32_t seq, uint32_t ack, uint32_t payload_len)
 {
 	bool from_client = dir == GW_DIR_TO_SERVER;
 

@@ -98,6 +98,10 @@ START_TEST(test_key_symmetry)
 			 &r2);
 	ck_assert_mem_eq(&k1, &k2, sizeof(k1));
 	ck_assert_uint_eq(gw_flow_key_hash(&k1), gw_flow_key_hash(&k2));
+	/* the inline hash, the dispatching and the table-driven CRC agree */
+	ck_assert_uint_eq(gw_flow_key_hash(&k1),
+			  gw_hash32(gw_flow_key_crc_table(&k1)));
+	ck_assert_uint_eq(gw_flow_key_crc_sw(&k1), gw_flow_key_crc_table(&k1));
 	ck_assert_int_eq(r1, v->src_is_1);
 	if (gw_addr_cmp(&s, &d) != 0 || v->sport != v->dport)
 		ck_assert_int_eq(r2, !v->src_is_1);

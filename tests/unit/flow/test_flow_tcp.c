@@ -420,6 +420,57 @@ START_TEST(test_tcp_conversations)
 }
 END_TEST
 
+/*
+ * The inline fast case of gw_flow_tcp_update (plain ACK in ESTABLISHED)
+ * must do exactly what the full state machine does: random states, fin
+ * bits, flags, sequence numbers and lengths, both entry points on copies.
+ */
+START_TEST(test_tcp_fast_path_equals_slow)
+{
+	uint64_t x = 0x9e3779b97f4a7c15ULL;
+	unsigned int i, fast_cases = 0;
+
+	for (i = 0; i < 200000; i++) {
+		struct gw_flow a, b;
+		enum gw_flow_dir dir;
+		uint32_t seq, ack, len;
+		uint8_t flags;
+		bool ra, rb;
+
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+		memset(&a, 0, sizeof(a));
+		a.tcp_state = (uint8_t)(x % GW_TCP_STATE_MAX);
+		/* mostly ESTABLISHED, where the fast case applies */
+		if ((x >> 8) % 4 != 0)
+			a.tcp_state = GW_TCP_ESTABLISHED;
+		a.fin_seen = a.tcp_state == GW_TCP_ESTABLISHED ? 0 : (x >> 12) & 0xf;
+		a.client_next_seq = (uint32_t)(x >> 16);
+		a.server_next_seq = (uint32_t)(x >> 24) * 7919u;
+		a.client_isn = a.client_next_seq - 1;
+		a.server_isn = a.server_next_seq - 1;
+		b = a;
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+		dir = (x & 1) ? S2C : C2S;
+		flags = (x >> 1) % 3 != 0 ? (uint8_t)(A | ((x >> 3) & (P | U | ECE | CWR)))
+					  : (uint8_t)(x >> 8);
+		/* sequence numbers around the expected one, wrapping included */
+		seq = (dir == C2S ? a.client_next_seq : a.server_next_seq) +
+		      (uint32_t)((int32_t)((x >> 16) % 4001) - 2000);
+		ack = (dir == C2S ? a.server_next_seq : a.client_next_seq) +
+		      (uint32_t)((int32_t)((x >> 28) % 41) - 20);
+		len = (uint32_t)((x >> 40) % 1500);
+		if (a.tcp_state == GW_TCP_ESTABLISHED &&
+		    (flags & (F | S | R | A)) == A)
+			fast_cases++;
+		ra = gw_flow_tcp_update(&a, dir, flags, seq, ack, len);
+		rb = gw_flow_tcp_update_slow(&b, dir, flags, seq, ack, len);
+		ck_assert_int_eq(ra, rb);
+		ck_assert_mem_eq(&a, &b, sizeof(a));
+	}
+	ck_assert_uint_gt(fast_cases, 50000);
+}
+END_TEST
+
 static Suite *
 tcp_suite(void)
 {
@@ -430,6 +481,7 @@ tcp_suite(void)
 	tcase_add_test(tc, test_tcp_invalid_flags);
 	tcase_add_test(tc, test_tcp_rst);
 	tcase_add_test(tc, test_tcp_conversations);
+	tcase_add_test(tc, test_tcp_fast_path_equals_slow);
 	suite_add_tcase(s, tc);
 	return s;
 }
