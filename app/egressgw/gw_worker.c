@@ -1625,8 +1625,14 @@ prepare_one(struct gw_worker *w, uint16_t port_in, struct rte_mbuf *m,
 		return;
 	}
 	if (p->st != GW_PKT_OK || p->meta.kind != GW_PKT_IP ||
-	    p->meta.is_nd || is_mld(&p->meta) || p->meta.is_icmp_error ||
 	    p->meta.payload_off + p->meta.payload_len > rte_pktmbuf_data_len(m))
+		return;
+	/* ND, MLD and ICMP errors are ICMP: one test of the protocol byte
+	 * first (testing the bytes together would load them as one word,
+	 * which the parser's byte stores cannot forward). */
+	if (unlikely(p->meta.proto == GW_PROTO_ICMPV6 ||
+		     p->meta.proto == GW_PROTO_ICMP) &&
+	    (p->meta.is_nd || is_mld(&p->meta) || p->meta.is_icmp_error))
 		return;
 	/* nat mode: subnets do not overlap, the two sides of a flow come
 	 * with different tags (or none): keyed without VLAN. */
@@ -1796,7 +1802,13 @@ process_one(struct gw_worker *w, uint16_t port_in, struct rte_mbuf *m,
  * time to complete (docs/performance.md).
  */
 #ifndef PIPE_G
-#define PIPE_G 8
+#define PIPE_G 4
+#endif
+#ifndef PIPE_D1
+#define PIPE_D1 2
+#endif
+#ifndef PIPE_D2
+#define PIPE_D2 2
 #endif
 
 static inline void
@@ -1830,19 +1842,21 @@ gw_worker_process(struct gw_worker *w, uint16_t port_in, struct rte_mbuf **pkts,
 
 		k = (uint16_t)RTE_MIN(n - base, GW_BURST);
 		ng = (uint16_t)((k + PIPE_G - 1) / PIPE_G);
-		for (g = 0; g < ng + 2; g++) {
+		for (g = 0; g < ng + PIPE_D1 + PIPE_D2; g++) {
+			uint16_t ge = g - PIPE_D1, gp = g - PIPE_D1 - PIPE_D2;
+
 			if (g < ng)
 				pipe_parse(w, port_in, b, pre, g * PIPE_G,
 					   RTE_MIN((g + 1) * PIPE_G, k), k);
-			if (g >= 1 && g - 1 < ng)
-				for (i = (g - 1) * PIPE_G;
-				     i < RTE_MIN(g * PIPE_G, k); i++)
+			if (g >= PIPE_D1 && ge < ng)
+				for (i = ge * PIPE_G;
+				     i < RTE_MIN((ge + 1) * PIPE_G, k); i++)
 					if (pre[i].keyed)
 						gw_flow_prefetch_entry(w->flows,
 								       pre[i].hash);
-			if (g >= 2)
-				for (i = (g - 2) * PIPE_G;
-				     i < RTE_MIN((g - 1) * PIPE_G, k); i++)
+			if (g >= PIPE_D1 + PIPE_D2)
+				for (i = gp * PIPE_G;
+				     i < RTE_MIN((gp + 1) * PIPE_G, k); i++)
 					process_one(w, port_in, b[i], &pre[i]);
 		}
 	}

@@ -25,10 +25,15 @@ struct gw_addr {
 static inline void
 gw_addr_from_v4(struct gw_addr *a, const uint8_t v4[4])
 {
-	memset(a->b, 0, 10);
-	a->b[10] = 0xff;
-	a->b[11] = 0xff;
-	memcpy(&a->b[12], v4, 4);
+	/* Two 8-byte stores (the mapped prefix and the address in the low
+	 * word): a reader loading the address as words then gets them from
+	 * the store buffer, where byte stores would stall it. */
+	uint8_t lo[8] = {0, 0, 0xff, 0xff, v4[0], v4[1], v4[2], v4[3]};
+	uint64_t hi = 0, w;
+
+	memcpy(&w, lo, 8);
+	memcpy(a->b, &hi, 8);
+	memcpy(a->b + 8, &w, 8);
 }
 
 static inline void

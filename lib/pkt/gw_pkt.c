@@ -372,6 +372,26 @@ parse_ipv6(const uint8_t *buf, size_t len, size_t off, struct gw_pkt_meta *m)
 	return parse_l4(buf, off + hoff, end - hoff, m);
 }
 
+/*
+ * memset(meta, 0, sizeof(*meta)), written as 16-byte stores: GCC makes the
+ * memset a `rep stos`, whose stores the loads of the fields just after
+ * (the worker reads the addresses as 8-byte words) cannot be forwarded
+ * from; they waited for it to retire, ~10 cycles per packet.
+ */
+static inline void
+meta_clear(struct gw_pkt_meta *meta)
+{
+	typedef uint8_t v16 __attribute__((vector_size(16)));
+	const v16 zero = {0};
+	char *p = (char *)meta;
+	size_t i;
+
+#pragma GCC unroll 16
+	for (i = 0; i + 16 <= sizeof(*meta); i += 16)
+		memcpy(p + i, &zero, 16);
+	memset(p + i, 0, sizeof(*meta) - i);
+}
+
 int
 gw_pkt_parse(const uint8_t *buf, size_t len, bool stripped,
 	     uint16_t stripped_tci, struct gw_pkt_meta *meta)
@@ -381,7 +401,7 @@ gw_pkt_parse(const uint8_t *buf, size_t len, bool stripped,
 	size_t off = ETH_HLEN;
 	uint16_t et;
 
-	memset(meta, 0, sizeof(*meta));
+	meta_clear(meta);
 	/* The stripped tag was the outermost one on the wire. VID 0 (a
 	 * priority tag) is GW_VLAN_NONE but still counts as a tag. */
 	if (stripped)
