@@ -1638,10 +1638,10 @@ prepare_one(struct gw_worker *w, uint16_t port_in, struct rte_mbuf *m,
 	 * with different tags (or none): keyed without VLAN. */
 	vo = w->nat != NULL ? GW_VLAN_NONE : p->meta.vlan_outer;
 	vi = w->nat != NULL ? GW_VLAN_NONE : p->meta.vlan_inner;
-	gw_flow_key_make(&p->key, vo, vi,
-			 p->meta.proto, &p->meta.src, p->meta.sport,
-			 &p->meta.dst, p->meta.dport, &p->src_is_1);
-	p->hash = gw_flow_key_hash(&p->key);
+	p->hash = gw_flow_key_make_hash(&p->key, vo, vi, p->meta.proto,
+					&p->meta.src, p->meta.sport,
+					&p->meta.dst, p->meta.dport,
+					&p->src_is_1);
 	p->keyed = true;
 }
 

@@ -152,55 +152,6 @@ struct gw_flow_table {
 	struct gw_flow_timeouts to;
 };
 
-/* An address as two host-order words, most significant first. */
-static inline void
-gw_flow_addr_words(const struct gw_addr *a, uint64_t *hi, uint64_t *lo)
-{
-	memcpy(hi, a->b, 8);
-	memcpy(lo, a->b + 8, 8);
-#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-	*hi = __builtin_bswap64(*hi);
-	*lo = __builtin_bswap64(*lo);
-#endif
-}
-
-/*
- * Canonical key from a packet's tuple: the lower (address, port) endpoint
- * first, in memcmp order of the addresses; *src_is_1 is set when src is
- * key.addr[1]. Every byte of the key is written (it has no padding).
- */
-static inline void
-gw_flow_key_make(struct gw_flow_key *key, uint16_t vlan_outer,
-		 uint16_t vlan_inner, uint8_t proto,
-		 const struct gw_addr *src, uint16_t sport,
-		 const struct gw_addr *dst, uint16_t dport, bool *src_is_1)
-{
-	uint64_t sh, sl, dh, dl, tail;
-	bool rev;
-
-	gw_flow_addr_words(src, &sh, &sl);
-	gw_flow_addr_words(dst, &dh, &dl);
-	rev = sh > dh ||
-	      (sh == dh && (sl > dl || (sl == dl && sport > dport)));
-
-	/* The last word in one store: ports, then VIDs and protocol as the
-	 * bitfields lay them out (little-endian: first member lowest). */
-	if (rev) {
-		key->addr[0] = *dst;
-		key->addr[1] = *src;
-		tail = (uint64_t)dport | (uint64_t)sport << 16;
-	} else {
-		key->addr[0] = *src;
-		key->addr[1] = *dst;
-		tail = (uint64_t)sport | (uint64_t)dport << 16;
-	}
-	tail |= ((uint64_t)(vlan_outer & 0xfff) | (uint64_t)(vlan_inner & 0xfff) << 12 |
-		 (uint64_t)proto << 24) << 32;
-	memcpy(key->port, &tail, 8);
-	if (src_is_1 != NULL)
-		*src_is_1 = rev;
-}
-
 /* CRC32C of the key without the CRC instruction (and the table-driven
  * reference that computes the same value). */
 uint32_t gw_flow_key_crc_sw(const struct gw_flow_key *key);
@@ -211,20 +162,97 @@ uint32_t gw_flow_key_crc_table(const struct gw_flow_key *key);
  * finaliser (see gw_flow.c). Every build computes the same value.
  */
 static inline uint32_t
-gw_flow_key_hash(const struct gw_flow_key *key)
+gw_flow_key_hash_words(const uint64_t w[5])
 {
 #if defined(__x86_64__) && defined(__SSE4_2__)
-	uint64_t w[5];
 	uint64_t crc = UINT32_MAX;
 	int i;
 
-	memcpy(w, key, 40);
 	for (i = 0; i < 5; i++)
 		crc = __builtin_ia32_crc32di(crc, w[i]);
 	return gw_hash32((uint32_t)crc);
 #else
-	return gw_hash32(gw_flow_key_crc_sw(key));
+	struct gw_flow_key k;
+
+	memcpy(&k, w, 40);
+	return gw_hash32(gw_flow_key_crc_sw(&k));
 #endif
+}
+
+static inline uint32_t
+gw_flow_key_hash(const struct gw_flow_key *key)
+{
+	uint64_t w[5];
+
+	memcpy(w, key, 40);
+	return gw_flow_key_hash_words(w);
+}
+
+/* memcmp order of two addresses given as their raw 8-byte halves. */
+static inline bool
+gw_flow_addr_gt(uint64_t x0, uint64_t x1, uint64_t y0, uint64_t y1)
+{
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	x0 = __builtin_bswap64(x0);
+	x1 = __builtin_bswap64(x1);
+	y0 = __builtin_bswap64(y0);
+	y1 = __builtin_bswap64(y1);
+#endif
+	return x0 > y0 || (x0 == y0 && x1 > y1);
+}
+
+/*
+ * Canonical key from a packet's tuple: the lower (address, port) endpoint
+ * first, in memcmp order of the addresses; *src_is_1 is set when src is
+ * key.addr[1]. Every byte of the key is written (it has no padding), as
+ * five 8-byte words. Returns gw_flow_key_hash of the key, computed from
+ * the words while they are in registers.
+ */
+static inline uint32_t
+gw_flow_key_make_hash(struct gw_flow_key *key, uint16_t vlan_outer,
+		      uint16_t vlan_inner, uint8_t proto,
+		      const struct gw_addr *src, uint16_t sport,
+		      const struct gw_addr *dst, uint16_t dport, bool *src_is_1)
+{
+	uint64_t s0, s1, d0, d1, w[5];
+	bool rev;
+
+	memcpy(&s0, src->b, 8);
+	memcpy(&s1, src->b + 8, 8);
+	memcpy(&d0, dst->b, 8);
+	memcpy(&d1, dst->b + 8, 8);
+	rev = gw_flow_addr_gt(s0, s1, d0, d1) ||
+	      (s0 == d0 && s1 == d1 && sport > dport);
+	w[0] = rev ? d0 : s0;
+	w[1] = rev ? d1 : s1;
+	w[2] = rev ? s0 : d0;
+	w[3] = rev ? s1 : d1;
+	/*
+	 * The last word: the ports, then the VIDs and protocol where GCC and
+	 * clang put the bitfields on a little-endian target (the unit tests
+	 * read them back through the fields).
+	 */
+	_Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__,
+		       "the key's last word is composed for little-endian");
+	w[4] = (uint64_t)(rev ? dport : sport) |
+	       (uint64_t)(rev ? sport : dport) << 16 |
+	       ((uint64_t)(vlan_outer & 0xfff) |
+		(uint64_t)(vlan_inner & 0xfff) << 12 | (uint64_t)proto << 24)
+		       << 32;
+	memcpy(key, w, 40);
+	if (src_is_1 != NULL)
+		*src_is_1 = rev;
+	return gw_flow_key_hash_words(w);
+}
+
+static inline void
+gw_flow_key_make(struct gw_flow_key *key, uint16_t vlan_outer,
+		 uint16_t vlan_inner, uint8_t proto,
+		 const struct gw_addr *src, uint16_t sport,
+		 const struct gw_addr *dst, uint16_t dport, bool *src_is_1)
+{
+	(void)gw_flow_key_make_hash(key, vlan_outer, vlan_inner, proto, src,
+				    sport, dst, dport, src_is_1);
 }
 
 static inline bool
