@@ -166,10 +166,13 @@ gw_flow_key_hash_words(const uint64_t w[5])
 {
 #if defined(__x86_64__) && defined(__SSE4_2__)
 	uint64_t crc = UINT32_MAX;
-	int i;
 
-	for (i = 0; i < 5; i++)
-		crc = __builtin_ia32_crc32di(crc, w[i]);
+	/* Unrolled by hand: GCC keeps a loop, reading w back from memory. */
+	crc = __builtin_ia32_crc32di(crc, w[0]);
+	crc = __builtin_ia32_crc32di(crc, w[1]);
+	crc = __builtin_ia32_crc32di(crc, w[2]);
+	crc = __builtin_ia32_crc32di(crc, w[3]);
+	crc = __builtin_ia32_crc32di(crc, w[4]);
 	return gw_hash32((uint32_t)crc);
 #else
 	struct gw_flow_key k;
@@ -239,7 +242,13 @@ gw_flow_key_make_hash(struct gw_flow_key *key, uint16_t vlan_outer,
 	       ((uint64_t)(vlan_outer & 0xfff) |
 		(uint64_t)(vlan_inner & 0xfff) << 12 | (uint64_t)proto << 24)
 		       << 32;
-	memcpy(key, w, 40);
+	/* Word by word: one 40-byte copy of w would go through the stack
+	 * and reload 8-byte stores as 16-byte loads, which stalls. */
+	memcpy((char *)key, &w[0], 8);
+	memcpy((char *)key + 8, &w[1], 8);
+	memcpy((char *)key + 16, &w[2], 8);
+	memcpy((char *)key + 24, &w[3], 8);
+	memcpy((char *)key + 32, &w[4], 8);
 	if (src_is_1 != NULL)
 		*src_is_1 = rev;
 	return gw_flow_key_hash_words(w);
@@ -258,12 +267,23 @@ gw_flow_key_make(struct gw_flow_key *key, uint16_t vlan_outer,
 static inline bool
 gw_flow_key_eq(const struct gw_flow_key *a, const struct gw_flow_key *b)
 {
-	uint64_t x[5], y[5];
+	const char *x = (const char *)a, *y = (const char *)b;
+	uint64_t d = 0, u, v;
 
-	memcpy(x, a, 40);
-	memcpy(y, b, 40);
-	return ((x[0] ^ y[0]) | (x[1] ^ y[1]) | (x[2] ^ y[2]) | (x[3] ^ y[3]) |
-		(x[4] ^ y[4])) == 0;
+	/* Word loads straight from both keys (no copy through the stack). */
+#define GW_FLOW_KEY_EQ_WORD(o)                                                 \
+	do {                                                                   \
+		memcpy(&u, x + (o), 8);                                        \
+		memcpy(&v, y + (o), 8);                                        \
+		d |= u ^ v;                                                    \
+	} while (0)
+	GW_FLOW_KEY_EQ_WORD(0);
+	GW_FLOW_KEY_EQ_WORD(8);
+	GW_FLOW_KEY_EQ_WORD(16);
+	GW_FLOW_KEY_EQ_WORD(24);
+	GW_FLOW_KEY_EQ_WORD(32);
+#undef GW_FLOW_KEY_EQ_WORD
+	return d == 0;
 }
 
 /* Home bucket of a hash: (hash * nb) >> 32. */
