@@ -253,12 +253,33 @@ quarantined(const struct gw_worker *w, const struct gw_addr *src)
 	return unlikely(w->n_quarantine > 0) && q_find(w, src) >= 0;
 }
 
+/*
+ * The ring slot the next record will be copied to, prefetched for writing
+ * now: a ring of ring_size records (~10 MiB at the default) is never in
+ * the cache when its slot comes round again, and the copy of a ~630-byte
+ * record into cold lines cost ~10 % of a new TLS connection (three records
+ * each). The worker is the ring's only producer, so the next slot is
+ * known. rte_ring_elem lays the slots out right after the ring header.
+ */
+static inline void
+record_prefetch_next(struct gw_worker *w)
+{
+	const struct rte_ring *r = w->ring;
+	const char *slot = (const char *)&r[1] +
+			   (size_t)(r->prod.head & r->mask) * sizeof(struct gw_record);
+	size_t off;
+
+	for (off = 0; off < sizeof(struct gw_record); off += RTE_CACHE_LINE_SIZE)
+		rte_prefetch0_write(slot + off);
+}
+
 /* Queues a record; only at shutdown may it wait for ring space. */
 static void
 record_push(struct gw_worker *w, struct gw_record *r)
 {
 	if (rte_ring_enqueue_elem(w->ring, r, sizeof(*r)) == 0) {
 		w->st.records_sent++;
+		record_prefetch_next(w);
 		return;
 	}
 	if (unlikely(w->draining)) {
