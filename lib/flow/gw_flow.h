@@ -316,17 +316,33 @@ gw_flow_prefetch_bucket(const struct gw_flow_table *t, uint32_t hash)
 	gw_prefetch0(&t->buckets[gw_flow_home(t, hash)]);
 }
 
+/*
+ * Looks along the probe run from the home bucket, as far as the end of
+ * the home bucket's cache line (the line gw_flow_prefetch_bucket fetched:
+ * going further would wait for a line that is not there yet), for the
+ * first bucket with this hash, and prefetches its flow. A flow displaced
+ * from its home bucket by a collision (one in five at 25 % load) is then
+ * prefetched too, instead of costing its lookup a miss.
+ */
 static inline void
 gw_flow_prefetch_entry(const struct gw_flow_table *t, uint32_t hash)
 {
 	const struct gw_flow_bucket *b = &t->buckets[gw_flow_home(t, hash)];
+	const struct gw_flow_bucket *end = &t->buckets[t->nb];
+	const struct gw_flow_bucket *line_end =
+		(const struct gw_flow_bucket *)(((uintptr_t)b | 63) + 1);
 
-	if (b->slot != GW_FLOW_NIL && b->hash == hash) {
-		const char *f = (const char *)&t->flows[b->slot];
+	if (line_end < end)
+		end = line_end;
+	for (; b < end && b->slot != GW_FLOW_NIL; b++) {
+		if (b->hash == hash) {
+			const char *f = (const char *)&t->flows[b->slot];
 
-		/* struct gw_flow is two lines: key and state, then counters. */
-		gw_prefetch0(f);
-		gw_prefetch0(f + 64);
+			/* struct gw_flow is two lines: key and state, then counters. */
+			gw_prefetch0(f);
+			gw_prefetch0(f + 64);
+			return;
+		}
 	}
 }
 
