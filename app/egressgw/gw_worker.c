@@ -1813,14 +1813,14 @@ process_one(struct gw_worker *w, uint16_t port_in, struct rte_mbuf *m,
 /*
  * A burst is processed in groups of PIPE_G packets, software-pipelined:
  * while group g is parsed, keyed and hashed (then its index buckets
- * prefetched), group g - 1 has the flows its buckets point to prefetched
- * and group g - 2 is processed. Each prefetch pass is a tight loop over
- * one group on purpose: with a table far larger than the caches a
- * prefetch often misses the TLB too, and a prefetch waiting for its page
- * walk holds up retirement, so only prefetches issued close together
- * (within the reorder window) overlap their walks and misses; a group's
- * worth of parsing and processing between the passes gives those misses
- * time to complete (docs/performance.md).
+ * prefetched), group g - PIPE_D1 has the flows its buckets point to
+ * prefetched and group g - PIPE_D1 - PIPE_D2 is processed. Each prefetch
+ * pass is a tight loop over one group on purpose: a prefetch waiting for
+ * a fill buffer or a page walk holds up retirement, so only prefetches
+ * issued close together (within the reorder window) overlap their
+ * misses; the groups of parsing and processing between the passes give
+ * those misses time to complete. The values are the measured best on the
+ * benchmark machine (docs/performance.md).
  */
 #ifndef PIPE_G
 #define PIPE_G 4

@@ -12,6 +12,8 @@
 
 #if defined(__x86_64__)
 #define FLOW_CRC_X86 1
+#elif defined(__ARM_FEATURE_CRC32)
+#include <arm_acle.h>
 #endif
 
 /*
@@ -194,7 +196,7 @@ flow_hash_hw(const struct gw_flow_key *key)
 }
 #endif
 
-/* The CRC where the inline gw_flow_key_hash cannot use the instruction. */
+/* The CRC where the inline gw_flow_key_hash does not use the instruction. */
 uint32_t
 gw_flow_key_crc_sw(const struct gw_flow_key *key)
 {
@@ -202,6 +204,15 @@ gw_flow_key_crc_sw(const struct gw_flow_key *key)
 	/* A load and a bit test of libgcc's cpu model: cheap and well predicted. */
 	if (__builtin_cpu_supports("sse4.2"))
 		return flow_hash_hw(key);
+#elif defined(__ARM_FEATURE_CRC32)
+	uint64_t w[5];
+	uint32_t crc = UINT32_MAX;
+	int i;
+
+	flow_key_words(key, w);
+	for (i = 0; i < 5; i++)
+		crc = __crc32cd(crc, w[i]);
+	return crc;
 #endif
 	return gw_flow_key_crc_table(key);
 }

@@ -308,7 +308,7 @@ void gw_flow_timeouts_default(struct gw_flow_timeouts *to);
 
 /*
  * Prefetch hints for a burst (no effect on results): the index bucket of
- * `hash`, then the flow its first bucket points to when the hash matches.
+ * `hash`, then (once that line has arrived) the flow it points to.
  */
 static inline void
 gw_flow_prefetch_bucket(const struct gw_flow_table *t, uint32_t hash)
