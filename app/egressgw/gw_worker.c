@@ -1637,9 +1637,9 @@ prepare_one(struct gw_worker *w, uint16_t port_in, struct rte_mbuf *m,
 
 	p->keyed = false;
 	p->done = false;
-	p->st = gw_pkt_parse(rte_pktmbuf_mtod(m, const uint8_t *),
-			     rte_pktmbuf_data_len(m), stripped, m->vlan_tci,
-			     &p->meta);
+	p->st = gw_pkt_parse_fast(rte_pktmbuf_mtod(m, const uint8_t *),
+				  rte_pktmbuf_data_len(m), stripped,
+				  m->vlan_tci, &p->meta);
 	if (unlikely(w->nat != NULL) && p->st == GW_PKT_OK &&
 	    gw_wnat_rx(w, port_in, m, &p->meta)) {
 		p->done = true;

@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "common/gw_addr.h"
 
@@ -126,6 +127,130 @@ struct gw_pkt_meta {
  */
 int gw_pkt_parse(const uint8_t *buf, size_t len, bool stripped,
 		 uint16_t stripped_tci, struct gw_pkt_meta *meta);
+
+/*
+ * gw_pkt_parse for the data path: the same result for every input, with
+ * the shape nearly every frame of an established flow has parsed inline
+ * (IPv4 without options, not a fragment, TCP or UDP, up to two in-band
+ * tags, no stripped tag); anything else goes to gw_pkt_parse. Each tag
+ * count is its own instance with constant offsets, and the meta is
+ * cleared with vector stores and then written field by field: under half
+ * of gw_pkt_parse's instructions and no call. tests/unit/pkt and the fuzz
+ * target check that both give the same status and the same meta bytes.
+ */
+static inline __attribute__((always_inline)) int
+gw_pkt_parse_v4_at(const uint8_t *buf, size_t len, size_t off,
+		   unsigned int n_tags, uint16_t vo, uint16_t vi,
+		   struct gw_pkt_meta *m)
+{
+	typedef uint8_t gw_v16 __attribute__((vector_size(16)));
+	const gw_v16 zero = {0};
+	const uint8_t *ip = buf + off, *l4 = buf + off + 20;
+	char *p = (char *)m;
+	uint16_t v16[2];
+	uint32_t tot, v32, doff;
+	uint64_t a;
+	size_t i;
+
+	tot = (uint32_t)ip[2] << 8 | ip[3];
+	/* Version 4 with a 20-byte header, the whole packet in the frame,
+	 * not a fragment (DF alone is fine). */
+	if (ip[0] != 0x45 || tot > len - off || (ip[6] & 0x3f) != 0 ||
+	    ip[7] != 0)
+		return -1;
+	if (ip[9] == GW_PROTO_TCP) {
+		if (tot < 40)
+			return -1;
+		doff = (uint32_t)(l4[12] >> 4) * 4;
+		if (doff < 20 || doff > tot - 20)
+			return -1;
+	} else if (ip[9] == GW_PROTO_UDP) {
+		if (tot < 28)
+			return -1;
+		doff = (uint32_t)l4[4] << 8 | l4[5]; /* the UDP length */
+		if (doff < 8 || doff > tot - 20)
+			return -1;
+	} else {
+		return -1;
+	}
+#pragma GCC unroll 8
+	for (i = 0; i + 16 <= sizeof(*m); i += 16)
+		memcpy(p + i, &zero, 16);
+	memset(p + i, 0, sizeof(*m) - i);
+	m->n_tags = (uint8_t)n_tags;
+	m->vlan_outer = vo;
+	m->vlan_inner = vi;
+	m->ethertype = 0x0800;
+	m->l2_len = (uint16_t)off;
+	m->af = GW_AF_INET;
+	m->proto = ip[9];
+	m->ttl = ip[8];
+	m->l3_off = (uint16_t)off;
+	m->l3_hlen = 20;
+	m->l3_len = (uint16_t)tot;
+	m->l4_off = (uint16_t)(off + 20);
+	/* The mapped form of gw_addr_from_v4 (::ffff:a.b.c.d), one word. */
+	memcpy(&v32, ip + 12, 4);
+	a = UINT64_C(0xffff0000) | (uint64_t)v32 << 32;
+	memcpy(m->src.b + 8, &a, 8);
+	memcpy(&v32, ip + 16, 4);
+	a = UINT64_C(0xffff0000) | (uint64_t)v32 << 32;
+	memcpy(m->dst.b + 8, &a, 8);
+	/* Both ports in one store, as the parser's set_ports. */
+	v16[0] = (uint16_t)(l4[0] << 8 | l4[1]);
+	v16[1] = (uint16_t)(l4[2] << 8 | l4[3]);
+	memcpy(&m->sport, v16, 4);
+	if (ip[9] == GW_PROTO_TCP) {
+		memcpy(&v32, l4 + 4, 4);
+		m->seq = __builtin_bswap32(v32);
+		memcpy(&v32, l4 + 8, 4);
+		m->ack = __builtin_bswap32(v32);
+		m->tcp_flags = l4[13];
+		m->win = (uint16_t)(l4[14] << 8 | l4[15]);
+		m->payload_off = (uint16_t)(off + 20 + doff);
+		m->payload_len = (uint16_t)(tot - 20 - doff);
+	} else {
+		m->payload_off = (uint16_t)(off + 28);
+		m->payload_len = (uint16_t)(doff - 8);
+	}
+	return GW_PKT_OK;
+}
+
+static inline int
+gw_pkt_parse_fast(const uint8_t *buf, size_t len, bool stripped,
+		  uint16_t stripped_tci, struct gw_pkt_meta *meta)
+{
+	uint16_t et, vo, vi;
+	int rc;
+
+	/* 14 + 20 + 8: the shortest frame of the shape (UDP, no tag); two
+	 * tags need 8 more. */
+	if (stripped || len < 50)
+		goto full;
+	et = (uint16_t)(buf[12] << 8 | buf[13]);
+	if (et == 0x0800) {
+		rc = gw_pkt_parse_v4_at(buf, len, 14, 0, 0, 0, meta);
+	} else if (et == 0x8100 || et == 0x88a8 || et == 0x9100) {
+		vo = (uint16_t)((buf[14] << 8 | buf[15]) & 0x0fff);
+		et = (uint16_t)(buf[16] << 8 | buf[17]);
+		if (et == 0x0800) {
+			rc = gw_pkt_parse_v4_at(buf, len, 18, 1, vo, vo, meta);
+		} else if (et == 0x8100 || et == 0x88a8 || et == 0x9100) {
+			vi = (uint16_t)((buf[18] << 8 | buf[19]) & 0x0fff);
+			if (buf[20] != 0x08 || buf[21] != 0x00)
+				goto full;
+			rc = gw_pkt_parse_v4_at(buf, len, 22, 2, vo, vi, meta);
+		} else {
+			goto full;
+		}
+	} else {
+		goto full;
+	}
+	if (rc == GW_PKT_OK)
+		return rc;
+full:
+	return gw_pkt_parse(buf, len, stripped, stripped_tci, meta);
+}
 
 /*
  * Builds a TCP RST for the flow of the parsed frame orig[0..orig_len)

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * libFuzzer target for gw_pkt_parse and gw_pkt_build_tcp_rst.
+ * libFuzzer target for gw_pkt_parse (and gw_pkt_parse_fast, which must
+ * agree with it byte for byte) and gw_pkt_build_tcp_rst.
  *
  * Input: byte 0 selects the NIC-stripped tag (bit 7: stripped, bits 0..6
  * spread over PCP/DEI/VID), the rest is the frame. Besides memory safety
@@ -182,6 +183,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memset(&again, 0xa5, sizeof(again));
 	CHECK(gw_pkt_parse(frame, len, stripped, tci, &again) == rc);
 	CHECK(same_meta(&m, &again));
+	/* the data path's inline entry: same status, same bytes */
+	memset(&again, 0x5a, sizeof(again));
+	CHECK(gw_pkt_parse_fast(frame, len, stripped, tci, &again) == rc);
+	CHECK(memcmp(&m, &again, sizeof(m)) == 0);
 
 	if (rc == GW_PKT_OK && m.kind == GW_PKT_IP &&
 	    m.proto == GW_PROTO_TCP) {

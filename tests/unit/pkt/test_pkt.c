@@ -1318,20 +1318,30 @@ assert_meta_eq(const struct gw_pkt_meta *got, const struct gw_pkt_meta *want,
 	assert_addr_eq(&got->inner_dst, &want->inner_dst, "inner_dst", ctx);
 }
 
-/* Parses buf[0..len) placed right before a guard page, into a meta that
- * starts dirty so that "fully initialised" is checked too. */
+/*
+ * Parses buf[0..len) placed right before a guard page, into a meta that
+ * starts dirty so that "fully initialised" is checked too, with both
+ * entries: gw_pkt_parse_fast must return the same status and write the
+ * same bytes (padding included) as gw_pkt_parse.
+ */
 static int
 parse_guarded(const uint8_t *buf, size_t len, bool stripped, uint16_t tci,
 	      struct gw_pkt_meta *m)
 {
+	struct gw_pkt_meta fm;
 	struct gw_guard g;
 	const uint8_t *p = gw_guard_place(&g, buf, len);
-	int rc;
+	int rc, frc;
 
 	memset(m, 0xa5, sizeof(*m));
+	memset(&fm, 0x5a, sizeof(fm));
 	rc = gw_pkt_parse(p, len, stripped, tci, m);
+	frc = gw_pkt_parse_fast(p, len, stripped, tci, &fm);
 	gw_guard_release(&g);
 	ck_assert_int_eq(rc, m->status);
+	ck_assert_int_eq(frc, rc);
+	ck_assert_msg(memcmp(&fm, m, sizeof(fm)) == 0,
+		      "gw_pkt_parse_fast's meta differs (len %zu)", len);
 	return rc;
 }
 
@@ -1395,6 +1405,108 @@ START_TEST(test_vector_truncated)
 		}
 		assert_meta_eq(&m, &want, ctx);
 	}
+}
+END_TEST
+
+/*
+ * gw_pkt_parse_fast against gw_pkt_parse on frames around the fast shape:
+ * IPv4 TCP/UDP with 0-3 tags of every TPID (and others), then header
+ * fields pushed to and past their bounds (version/IHL, total length, the
+ * fragment bits, protocol, data offset, UDP length), random bytes, every
+ * length from the start to past the IP total length, and a stripped tag.
+ * parse_guarded compares status and meta bytes.
+ */
+static uint64_t fast_rng = 0x9e3779b97f4a7c15ULL;
+
+static uint32_t
+fast_rand(void)
+{
+	fast_rng ^= fast_rng << 13;
+	fast_rng ^= fast_rng >> 7;
+	fast_rng ^= fast_rng << 17;
+	return (uint32_t)(fast_rng >> 16);
+}
+
+START_TEST(test_fast_equals_full)
+{
+	static const uint16_t tpids[] = {0x8100, 0x88a8, 0x9100, 0x8847, 0x0800};
+	static const uint16_t vals16[] = {0, 1, 7, 8, 19, 20, 27, 28, 39, 40,
+					  41, 60, 0xffff};
+	unsigned int iter, fast_hits = 0;
+
+	for (iter = 0; iter < 30000; iter++) {
+		struct fb f = {.len = 0};
+		struct gw_pkt_meta m;
+		unsigned int tags = fast_rand() % 4, t, k;
+		bool udp = fast_rand() % 3 == 0;
+		size_t ip, l4, plen = fast_rand() % 40, tot, cut;
+		uint32_t r;
+
+		fb_fill(&f, 0x02, 12);
+		for (t = 0; t < tags; t++) {
+			fb_u16(&f, fast_rand() % 8 == 0 ?
+					   tpids[fast_rand() % GW_ARRAY_SIZE(tpids)] :
+					   tpids[fast_rand() % 3]);
+			fb_u16(&f, (uint16_t)fast_rand());
+		}
+		fb_u16(&f, fast_rand() % 16 == 0 ? 0x86dd : 0x0800);
+		ip = f.len;
+		tot = 20 + (udp ? 8 : 20) + plen;
+		fb_u8(&f, 0x45);
+		fb_u8(&f, 0);
+		fb_u16(&f, (uint16_t)tot);
+		fb_u32(&f, fast_rand() % 4 == 0 ? fast_rand() : 0x4000);
+		fb_u8(&f, 64);
+		fb_u8(&f, udp ? 17 : 6);
+		fb_u16(&f, 0);
+		fb_u32(&f, fast_rand());
+		fb_u32(&f, fast_rand());
+		l4 = f.len;
+		fb_u32(&f, fast_rand());
+		if (udp) {
+			fb_u16(&f, (uint16_t)(8 + plen));
+			fb_u16(&f, 0);
+		} else {
+			fb_u32(&f, fast_rand());
+			fb_u32(&f, fast_rand());
+			fb_u8(&f, 0x50);
+			fb_u8(&f, (uint8_t)fast_rand());
+			fb_u32(&f, fast_rand());
+			fb_u16(&f, 0);
+		}
+		for (k = 0; k < plen; k++)
+			fb_u8(&f, (uint8_t)fast_rand());
+		fb_fill(&f, 0, fast_rand() % 8); /* Ethernet padding */
+		/* Perturb one or two header fields. */
+		for (k = fast_rand() % 3; k > 0; k--) {
+			r = fast_rand();
+			switch (r % 8) {
+			case 0: f.b[ip] = (uint8_t)(0x40 | (r >> 8) % 16); break;
+			case 1: fb_set16(&f, ip + 2, vals16[(r >> 8) % GW_ARRAY_SIZE(vals16)]); break;
+			case 2: f.b[ip + 6] = (uint8_t)(r >> 8); f.b[ip + 7] = (uint8_t)(r >> 16); break;
+			case 3: f.b[ip + 9] = (uint8_t)(r >> 8); break;
+			case 4:
+				if (!udp)
+					f.b[l4 + 12] = (uint8_t)((r >> 8) % 16 << 4);
+				break;
+			case 5:
+				if (udp)
+					fb_set16(&f, l4 + 4, vals16[(r >> 8) % GW_ARRAY_SIZE(vals16)]);
+				break;
+			case 6: f.b[(r >> 8) % f.len] = (uint8_t)(r >> 16); break;
+			default: f.b[ip] = (uint8_t)(r >> 8); break;
+			}
+		}
+		cut = fast_rand() % 4 == 0 ? fast_rand() % (f.len + 1) : f.len;
+		if (parse_guarded(f.b, cut, fast_rand() % 16 == 0,
+				  (uint16_t)fast_rand(), &m) == GW_PKT_OK &&
+		    m.kind == GW_PKT_IP && m.af == GW_AF_INET &&
+		    m.l3_hlen == 20 && (m.proto == 6 || m.proto == 17) &&
+		    m.n_tags == tags)
+			fast_hits++;
+	}
+	/* Most frames have the fast shape: the inline path was exercised. */
+	ck_assert_uint_gt(fast_hits, 3000);
 }
 END_TEST
 
@@ -1687,6 +1799,7 @@ pkt_suite(void)
 	tcase_add_loop_test(tc, test_vector_truncated, 0,
 			    GW_ARRAY_SIZE(vectors));
 	tcase_add_test(tc, test_v6_huge_payload);
+	tcase_add_test(tc, test_fast_equals_full);
 	suite_add_tcase(s, tc);
 	tcase_add_loop_test(tr, test_rst, 0, 2 * GW_ARRAY_SIZE(rst_vectors));
 	tcase_add_test(tr, test_rst_flags);
