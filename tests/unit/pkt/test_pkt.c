@@ -1482,8 +1482,14 @@ START_TEST(test_fast_equals_full)
 			r = fast_rand();
 			switch (r % 8) {
 			case 0: f.b[ip] = (uint8_t)(0x40 | (r >> 8) % 16); break;
-			case 1: fb_set16(&f, ip + 2, vals16[(r >> 8) % GW_ARRAY_SIZE(vals16)]); break;
-			case 2: f.b[ip + 6] = (uint8_t)(r >> 8); f.b[ip + 7] = (uint8_t)(r >> 16); break;
+			case 1:
+				fb_set16(&f, ip + 2,
+					 vals16[(r >> 8) % GW_ARRAY_SIZE(vals16)]);
+				break;
+			case 2:
+				f.b[ip + 6] = (uint8_t)(r >> 8);
+				f.b[ip + 7] = (uint8_t)(r >> 16);
+				break;
 			case 3: f.b[ip + 9] = (uint8_t)(r >> 8); break;
 			case 4:
 				if (!udp)
@@ -1491,7 +1497,9 @@ START_TEST(test_fast_equals_full)
 				break;
 			case 5:
 				if (udp)
-					fb_set16(&f, l4 + 4, vals16[(r >> 8) % GW_ARRAY_SIZE(vals16)]);
+					fb_set16(&f, l4 + 4,
+						 vals16[(r >> 8) %
+							GW_ARRAY_SIZE(vals16)]);
 				break;
 			case 6: f.b[(r >> 8) % f.len] = (uint8_t)(r >> 16); break;
 			default: f.b[ip] = (uint8_t)(r >> 8); break;
