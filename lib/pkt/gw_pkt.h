@@ -138,6 +138,8 @@ int gw_pkt_parse(const uint8_t *buf, size_t len, bool stripped,
  * of gw_pkt_parse's instructions and no call. tests/unit/pkt and the fuzz
  * target check that both give the same status and the same meta bytes.
  */
+/* The fast shape at IPv4 offset off (a constant in each instance); -1
+ * when the frame is not of that shape (the caller then parses it fully). */
 static inline __attribute__((always_inline)) int
 gw_pkt_parse_v4_at(const uint8_t *buf, size_t len, size_t off,
 		   unsigned int n_tags, uint16_t vo, uint16_t vi,
@@ -223,8 +225,9 @@ gw_pkt_parse_fast(const uint8_t *buf, size_t len, bool stripped,
 	uint16_t et, vo, vi;
 	int rc;
 
-	/* 14 + 20 + 8: the shortest frame of the shape (UDP, no tag); two
-	 * tags need 8 more. */
+	/* One bound for every tag count: 22 + 20 + 8, the shortest frame of
+	 * the shape with two tags. Shorter ones (no Ethernet frame is under
+	 * 60 bytes) and a NIC-stripped tag take the full parser. */
 	if (stripped || len < 50)
 		goto full;
 	et = (uint16_t)(buf[12] << 8 | buf[13]);
