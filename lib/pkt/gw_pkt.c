@@ -47,12 +47,6 @@
  * attempt (MALFORMED); real traffic carries at most a few. */
 #define GW_PKT_IPV6_MAX_EXT 8
 
-static inline bool
-is_tpid(uint16_t t)
-{
-	return t == TPID_8021Q || t == TPID_8021AD || t == TPID_QINQ_LEGACY;
-}
-
 /*
  * Error path (rare): clears everything the failing layer and the layers
  * above may have written, so that a MALFORMED meta only carries what was
@@ -212,41 +206,6 @@ parse_quote_v6(const uint8_t *q, size_t len, struct gw_pkt_meta *m)
 	return 0;
 }
 
-/*
- * Both ports in one store: the worker reads them as one word for the
- * flow key, which two 2-byte stores could not be forwarded to.
- */
-static inline void
-set_ports(struct gw_pkt_meta *m, uint16_t sport, uint16_t dport)
-{
-	const uint16_t v[2] = {sport, dport};
-
-	_Static_assert(offsetof(struct gw_pkt_meta, dport) ==
-			       offsetof(struct gw_pkt_meta, sport) + 2,
-		       "ports adjacent");
-	memcpy(&m->sport, v, sizeof(v));
-}
-
-/*
- * memset(meta, 0, sizeof(*meta)), written as 16-byte stores: GCC makes the
- * memset a `rep stos`, whose stores the loads of the fields just after
- * (the worker reads the addresses as 8-byte words) cannot be forwarded
- * from; they waited for it to retire, ~10 cycles per packet.
- */
-static inline void
-meta_clear(struct gw_pkt_meta *meta)
-{
-	typedef uint8_t v16 __attribute__((vector_size(16)));
-	const v16 zero = {0};
-	char *p = (char *)meta;
-	size_t i;
-
-#pragma GCC unroll 16
-	for (i = 0; i + 16 <= sizeof(*meta); i += 16)
-		memcpy(p + i, &zero, 16);
-	memset(p + i, 0, sizeof(*meta) - i);
-}
-
 static inline int
 parse_icmp(const uint8_t *buf, size_t l4_off, size_t l4_len, bool v6,
 	   struct gw_pkt_meta *m)
@@ -274,7 +233,7 @@ parse_icmp(const uint8_t *buf, size_t l4_off, size_t l4_len, bool v6,
 		m->is_icmp_error = 1;
 	}
 	if (echo)
-		set_ports(m, gw_be16(p + 4), gw_be16(p + 4));
+		gw_pkt_set_ports(m, gw_be16(p + 4), gw_be16(p + 4));
 	m->icmp_type = type;
 	m->icmp_code = p[1];
 	m->is_nd = v6 && type >= 133 && type <= 137;
@@ -300,7 +259,7 @@ parse_l4(const uint8_t *buf, size_t l4_off, size_t l4_len,
 		doff = (size_t)(p[12] >> 4) * 4;
 		if (doff < TCP_MIN_HLEN || doff > l4_len)
 			return pkt_malformed(m, 4);
-		set_ports(m, gw_be16(p), gw_be16(p + 2));
+		gw_pkt_set_ports(m, gw_be16(p), gw_be16(p + 2));
 		m->seq = gw_be32(p + 4);
 		m->ack = gw_be32(p + 8);
 		m->tcp_flags = p[13];
@@ -317,7 +276,7 @@ parse_l4(const uint8_t *buf, size_t l4_off, size_t l4_len,
 		ulen = gw_be16(p + 4);
 		if (ulen < UDP_HLEN || ulen > l4_len)
 			return pkt_malformed(m, 4);
-		set_ports(m, gw_be16(p), gw_be16(p + 2));
+		gw_pkt_set_ports(m, gw_be16(p), gw_be16(p + 2));
 		m->payload_off = (uint16_t)(l4_off + UDP_HLEN);
 		m->payload_len = (uint16_t)(ulen - UDP_HLEN);
 		return GW_PKT_OK;
@@ -412,7 +371,7 @@ gw_pkt_parse(const uint8_t *buf, size_t len, bool stripped,
 	size_t off = ETH_HLEN;
 	uint16_t et;
 
-	meta_clear(meta);
+	gw_pkt_meta_clear(meta);
 	/* The stripped tag was the outermost one on the wire. VID 0 (a
 	 * priority tag) is GW_VLAN_NONE but still counts as a tag. */
 	if (stripped)
@@ -420,7 +379,7 @@ gw_pkt_parse(const uint8_t *buf, size_t len, bool stripped,
 	if (len < ETH_HLEN)
 		goto bad_l2;
 	et = gw_be16(buf + 12);
-	while (is_tpid(et)) {
+	while (gw_pkt_is_tpid(et)) {
 		if (n_tags == MAX_TAGS || len - off < VLAN_HLEN)
 			goto bad_l2;
 		vid[n_tags++] = gw_be16(buf + off) & VID_MASK;

@@ -1513,7 +1513,7 @@ START_TEST(test_fast_equals_full)
 		    m.n_tags == tags)
 			fast_hits++;
 	}
-	/* Most frames have the fast shape: the inline path was exercised. */
+	/* About one frame in six keeps the fast shape: the inline path ran. */
 	ck_assert_uint_gt(fast_hits, 3000);
 }
 END_TEST
