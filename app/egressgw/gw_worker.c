@@ -1813,14 +1813,22 @@ process_one(struct gw_worker *w, uint16_t port_in, struct rte_mbuf *m,
 /*
  * A burst is processed in groups of PIPE_G packets, software-pipelined:
  * while group g is parsed, keyed and hashed (then its index buckets
- * prefetched), group g - PIPE_D1 has the flows its buckets point to
- * prefetched and group g - PIPE_D1 - PIPE_D2 is processed. Each prefetch
- * pass is a tight loop over one group on purpose: a prefetch waiting for
- * a fill buffer or a page walk holds up retirement, so only prefetches
- * issued close together (within the reorder window) overlap their
- * misses; the groups of parsing and processing between the passes give
- * those misses time to complete. The values are the measured best on the
- * benchmark machine (docs/performance.md).
+ * prefetched), group g - d1 has the flows its buckets point to prefetched
+ * and group g - d1 - d2 is processed. Each prefetch pass is a tight loop
+ * over one group on purpose: a prefetch waiting for a fill buffer or a
+ * page walk holds up retirement, so only prefetches issued close together
+ * (within the reorder window) overlap their misses; the groups of parsing
+ * and processing between the passes give those misses time to complete.
+ *
+ * How far ahead pays depends on where the flows are. While the table
+ * holds fewer than w->pipe_deep_flows (GW_PIPE_DEEP_FLOWS) flows, their
+ * lines are mostly in the caches and the short distances win; beyond,
+ * every packet's three lines (bucket, the flow's two) come from DRAM and
+ * the long ones keep more misses in flight (with 8 groups a burst, the
+ * whole burst is parsed before the first packet is processed). Both are
+ * the measured best on the benchmark machine (docs/performance.md), in
+ * cycles per packet: 10k flows 71-75 short against 77-79 long, 1M flows
+ * 172-181 short against 158-167 long; the crossover is 100k-300k flows.
  */
 #ifndef PIPE_G
 #define PIPE_G 4
@@ -1830,6 +1838,9 @@ process_one(struct gw_worker *w, uint16_t port_in, struct rte_mbuf *m,
 #endif
 #ifndef PIPE_D2
 #define PIPE_D2 2
+#endif
+#ifndef PIPE_DEEP_D
+#define PIPE_DEEP_D 6
 #endif
 
 static inline void
@@ -1848,38 +1859,53 @@ pipe_parse(struct gw_worker *w, uint16_t port_in, struct rte_mbuf **pkts,
 			gw_flow_prefetch_bucket(w->flows, pre[i].hash);
 }
 
+/* One burst of k <= GW_BURST packets, with the distances d1 and d2 (constants). */
+static __rte_always_inline void
+pipe_burst(struct gw_worker *w, uint16_t port_in, struct rte_mbuf **b,
+	   struct pre_pkt *pre, uint16_t k, const uint16_t d1, const uint16_t d2)
+{
+	uint16_t ng = (uint16_t)((k + PIPE_G - 1) / PIPE_G);
+	uint16_t i, g;
+
+	for (g = 0; g < ng + d1 + d2; g++) {
+		uint16_t ge = g - d1, gp = g - d1 - d2;
+
+		if (g < ng)
+			pipe_parse(w, port_in, b, pre, g * PIPE_G,
+				   RTE_MIN((g + 1) * PIPE_G, k), k);
+		if (g >= d1 && ge < ng)
+			for (i = ge * PIPE_G; i < RTE_MIN((ge + 1) * PIPE_G, k);
+			     i++)
+				if (pre[i].keyed)
+					gw_flow_prefetch_entry(w->flows,
+							       pre[i].hash);
+		if (g >= d1 + d2)
+			for (i = gp * PIPE_G; i < RTE_MIN((gp + 1) * PIPE_G, k);
+			     i++)
+				process_one(w, port_in, b[i], &pre[i]);
+	}
+}
+
 void
 gw_worker_process(struct gw_worker *w, uint16_t port_in, struct rte_mbuf **pkts,
 		  uint16_t n, uint64_t now_ns)
 {
 	struct pre_pkt pre[GW_BURST];
-	uint16_t i, base, k, g, ng;
+	bool deep;
+	uint16_t base, k;
 
 	w->now_ns = now_ns;
 	snap_check(w);
 	w->st.rx_packets += n;
+	deep = gw_flow_count(w->flows) >= w->pipe_deep_flows;
 	for (base = 0; base < n; base += k) {
-		struct rte_mbuf **b = pkts + base;
-
 		k = (uint16_t)RTE_MIN(n - base, GW_BURST);
-		ng = (uint16_t)((k + PIPE_G - 1) / PIPE_G);
-		for (g = 0; g < ng + PIPE_D1 + PIPE_D2; g++) {
-			uint16_t ge = g - PIPE_D1, gp = g - PIPE_D1 - PIPE_D2;
-
-			if (g < ng)
-				pipe_parse(w, port_in, b, pre, g * PIPE_G,
-					   RTE_MIN((g + 1) * PIPE_G, k), k);
-			if (g >= PIPE_D1 && ge < ng)
-				for (i = ge * PIPE_G;
-				     i < RTE_MIN((ge + 1) * PIPE_G, k); i++)
-					if (pre[i].keyed)
-						gw_flow_prefetch_entry(w->flows,
-								       pre[i].hash);
-			if (g >= PIPE_D1 + PIPE_D2)
-				for (i = gp * PIPE_G;
-				     i < RTE_MIN((gp + 1) * PIPE_G, k); i++)
-					process_one(w, port_in, b[i], &pre[i]);
-		}
+		if (deep)
+			pipe_burst(w, port_in, pkts + base, pre, k, PIPE_DEEP_D,
+				   PIPE_DEEP_D);
+		else
+			pipe_burst(w, port_in, pkts + base, pre, k, PIPE_D1,
+				   PIPE_D2);
 	}
 }
 
@@ -2149,6 +2175,7 @@ gw_worker_create(const struct gw_worker_cfg *cfg)
 	w->emit = cfg->emit;
 	w->emit_ctx = cfg->emit_ctx;
 	w->next_flow_id = 1;
+	w->pipe_deep_flows = GW_PIPE_DEEP_FLOWS;
 	w->flows = gw_flow_table_create(g->flow_capacity, &g->timeouts);
 	w->ext_pool = gw_flow_ext_pool_create(g->pending_capacity, &lim);
 	w->pending = calloc(g->pending_capacity, sizeof(*w->pending));

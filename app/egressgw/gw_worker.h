@@ -162,6 +162,13 @@ struct gw_cmd_flow {
 /* DNS-over-TCP flows parsed at once per worker (4 KiB per direction each). */
 #define GW_DNS_TCP_FLOWS 256
 
+/*
+ * Flows in a worker's table from which its bursts are pipelined with the
+ * long prefetch distances (gw_worker.c, docs/performance.md). Default of
+ * gw_worker.pipe_deep_flows; the benchmark moves it (--pipe-deep-flows).
+ */
+#define GW_PIPE_DEEP_FLOWS 200000
+
 /* Hosts a worker can hold in quarantine (open addressing, 2x slots). */
 #define GW_QUARANTINE_MAX 1024
 
@@ -214,6 +221,7 @@ struct gw_worker {
 	void *emit_ctx;
 	uint64_t next_flow_id;
 	uint64_t now_ns;        /* time of the burst being processed */
+	uint32_t pipe_deep_flows; /* GW_PIPE_DEEP_FLOWS; 0: always deep */
 	uint64_t realtime_off;  /* add to now_ns for wall-clock record times */
 	bool draining;          /* shutdown: records may wait for ring space */
 	/* Called when the ring is full while draining (replay empties it inline). */

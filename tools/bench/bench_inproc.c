@@ -93,6 +93,7 @@ struct inproc {
 	uint64_t verdict_deny;
 	struct burst_log log;
 	struct gw_record rbuf[REC_BURST];
+	uint32_t pipe_deep_flows; /* set on each worker (gw_worker.h) */
 };
 
 struct inproc_opts {
@@ -108,6 +109,7 @@ struct inproc_opts {
 	uint64_t tls_capacity;    /* 0: the default sizing below */
 	const char *only;
 	const char *eve;
+	uint32_t pipe_deep_flows;
 };
 
 static bool
@@ -343,6 +345,7 @@ worker_start(struct inproc *b, const struct gen_cfg *cfg,
 	}
 	b->w->ring_full_hook = ring_full_hook;
 	b->w->ring_full_arg = b;
+	b->w->pipe_deep_flows = b->pipe_deep_flows;
 	b->timed = 0;
 	b->base_ns = 1000000000ULL;
 	b->next_timer_ns = b->base_ns;
@@ -1132,11 +1135,14 @@ inproc_usage(FILE *f)
 		"                             [--tls-conns N] [--tls-names N]\n"
 		"                             [--tls-allow X] [--tls-pq X]\n"
 		"                             [--concurrency N] [--eve FILE]\n"
-		"                             [--tls-capacity N]\n"
+		"                             [--tls-capacity N] [--pipe-deep-flows N]\n"
 		"  --only LIST   comma list of: est-small, est-large, tls, match, mem\n"
 		"  --seconds S   worker time per established-flow figure (default 3, quick 0.5)\n"
 		"  --eve FILE    write the TLS run's records as EVE JSON (off the clock)\n"
-		"  --tls-capacity N  flow_capacity of the TLS run (default: 2 x connections, 1M..4M)\n");
+		"  --tls-capacity N  flow_capacity of the TLS run (default: 2 x connections, 1M..4M)\n"
+		"  --pipe-deep-flows N  flows from which the worker uses the long pipeline\n"
+		"                distances (default %u; 0 always, 4294967295 never)\n",
+		GW_PIPE_DEEP_FLOWS);
 }
 
 int
@@ -1155,6 +1161,7 @@ bench_cmd_inproc(int argc, char **argv)
 		{"concurrency", required_argument, NULL, 'c'},
 		{"eve", required_argument, NULL, 'e'},
 		{"tls-capacity", required_argument, NULL, 'C'},
+		{"pipe-deep-flows", required_argument, NULL, 'D'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -1162,6 +1169,7 @@ bench_cmd_inproc(int argc, char **argv)
 		.seconds = 0, .small_flows = 10000, .large_flows = 1000000,
 		.tls_conns = 0, .tls_names = 10000, .tls_allow = 1.0,
 		.tls_pq = 0.5, .concurrency = 128,
+		.pipe_deep_flows = GW_PIPE_DEEP_FLOWS,
 	};
 	struct inproc b;
 	uint64_t v;
@@ -1221,6 +1229,12 @@ bench_cmd_inproc(int argc, char **argv)
 			    o.tls_capacity < 1024 || o.tls_capacity > 16777216)
 				return 2;
 			break;
+		case 'D':
+			if (bench_parse_u64("--pipe-deep-flows", optarg, &v) != 0 ||
+			    v > UINT32_MAX)
+				return 2;
+			o.pipe_deep_flows = (uint32_t)v;
+			break;
 		case 'h': inproc_usage(stdout); return 0;
 		default: inproc_usage(stderr); return 2;
 		}
@@ -1237,9 +1251,12 @@ bench_cmd_inproc(int argc, char **argv)
 	if (bench_eal_init("inproc", 1024, "0", 0, NULL) != 0)
 		return 1;
 	b.hz = rte_get_tsc_hz();
+	b.pipe_deep_flows = o.pipe_deep_flows;
 	bench_cpu_model(cpu, sizeof(cpu));
 	printf("inproc: %s, TSC %.3f GHz, one worker on lcore %u (no PMD)\n", cpu,
 	       (double)b.hz / 1e9, rte_lcore_id());
+	printf("  pipeline: long prefetch distances from %u flows in the table\n",
+	       b.pipe_deep_flows);
 	b.pool = rte_pktmbuf_pool_create("bench_pool", POOL_MBUFS, 512, 0,
 					 RTE_MBUF_DEFAULT_BUF_SIZE, SOCKET_ID_ANY);
 	b.rec_ring = rte_ring_create_elem("bench_rec", sizeof(struct gw_record),
