@@ -301,6 +301,63 @@ rx_discard(struct memif_run *r)
 	return got;
 }
 
+/*
+ * The links come up when the gateway's ports start, before its workers
+ * poll them (policy compilation and table allocation come in between, and
+ * take longer on a slow or busy machine): until a worker forwards, frames
+ * would be refused and the set-up would lose connections' first frames.
+ * Probe with a DNS query from a client no flow uses (it opens one UDP flow
+ * of its own in the gateway) until one comes through, then let the rest
+ * drain.
+ */
+static int
+wait_forwarding(struct memif_run *r, const struct gen_cfg *cfg, double timeout)
+{
+	double t0 = bench_now(), quiet;
+	uint64_t probes = 0;
+	int status;
+
+	while (bench_now() - t0 < timeout) {
+		struct rte_mbuf *m = rte_pktmbuf_alloc(r->pool);
+		double ts;
+
+		if (!gateway_alive(r, &status)) {
+			bench_error("egressgw exited during start-up (status %d)",
+				    status);
+			gateway_log_tail(r);
+			return -1;
+		}
+		if (m == NULL) {
+			bench_error("mbuf pool empty");
+			return -1;
+		}
+		m->data_len = (uint16_t)gen_lookup_frame(cfg, 0, r->n_flows, false,
+							 rte_pktmbuf_mtod(m, uint8_t *));
+		m->pkt_len = m->data_len;
+		if (rte_eth_tx_burst(r->port[P_LAN], 0, &m, 1) != 1)
+			rte_pktmbuf_free(m);
+		probes++;
+		ts = bench_now();
+		while (bench_now() - ts < 0.02) {
+			if (rx_discard(r) > 0) {
+				/* Forwarding: drain the probes still in flight. */
+				quiet = bench_now();
+				while (bench_now() - quiet < 0.05)
+					if (rx_discard(r) > 0)
+						quiet = bench_now();
+				printf("  gateway forwarding %.2f s after link up "
+				       "(%" PRIu64 " probe%s)\n", ts - t0, probes,
+				       probes == 1 ? "" : "s");
+				return 0;
+			}
+		}
+	}
+	bench_error("egressgw forwarded none of %" PRIu64 " probes within %.0f s",
+		    probes, timeout);
+	gateway_log_tail(r);
+	return -1;
+}
+
 /* ---- flow set-up through the gateway ---- */
 
 /*
@@ -314,7 +371,7 @@ open_flows(struct memif_run *r, const struct gen_cfg *cfg)
 {
 	struct gen_conn *c = rte_zmalloc("memif_conns", sizeof(*c) * r->n_flows, 64);
 	bool *live = calloc(r->n_flows, sizeof(*live));
-	uint64_t sent = 0, got = 0;
+	uint64_t sent = 0, got = 0, offered = 0;
 	uint32_t i, n_live = r->n_flows;
 	int rc = -1;
 
@@ -361,12 +418,14 @@ open_flows(struct memif_run *r, const struct gen_cfg *cfg)
 			m->pkt_len = len;
 			b[d][nb[d]++] = m;
 			if (nb[d] == BURST) {
+				offered += BURST;
 				sent += tx_all(r->port[d == GEN_DIR_C2S ? P_LAN : P_WAN],
 					       b[d], BURST);
 				nb[d] = 0;
 				got += rx_discard(r);
 			}
 		}
+		offered += nb[GEN_DIR_C2S] + nb[GEN_DIR_S2C];
 		sent += tx_all(r->port[P_LAN], b[GEN_DIR_C2S], nb[GEN_DIR_C2S]);
 		sent += tx_all(r->port[P_WAN], b[GEN_DIR_S2C], nb[GEN_DIR_S2C]);
 		idle_since = bench_now();
@@ -379,6 +438,12 @@ open_flows(struct memif_run *r, const struct gen_cfg *cfg)
 				idle_since = bench_now();
 			}
 		}
+	}
+	if (sent != offered) {
+		bench_error("set-up: the memif ports took %" PRIu64 " of %" PRIu64
+			    " frames (the gateway stopped polling them)", sent,
+			    offered);
+		goto out;
 	}
 	if (got != sent) {
 		bench_error("set-up: sent %" PRIu64 " frames, %" PRIu64
@@ -775,8 +840,8 @@ bench_cmd_memif(int argc, char **argv)
 		goto out_eal;
 	if (wait_links(&r, 20.0) != 0)
 		goto out_gw;
-	/* The ports come up before the gateway's workers poll them. */
-	usleep(200000);
+	if (wait_forwarding(&r, &cfg, 20.0) != 0)
+		goto out_gw;
 	if (open_flows(&r, &cfg) != 0 || build_templates(&r, &cfg) != 0)
 		goto out_gw;
 
